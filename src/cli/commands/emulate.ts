@@ -1,0 +1,125 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { BenchError } from '../../errors.ts';
+import { parsePort } from '../options.ts';
+
+/** Options of `claude-bench emulate`, as commander hands them over. */
+export interface EmulateCliOptions {
+  host: string;
+  port: number;
+  servedModelName?: string[];
+  maxModelLen: number;
+  enableAutoToolChoice?: boolean;
+  toolCallParser?: string;
+  apiKey?: string;
+  enableForceIncludeUsage?: boolean;
+  ttftMs: number;
+  itlMs: number;
+  script?: string;
+  readyJson?: boolean;
+}
+
+/** Where `runEmulate` writes and how it learns to stop (injectable for tests). */
+export interface EmulateIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  /** Resolves when the server should stop. Default: the first SIGINT or SIGTERM. */
+  readonly untilStopped: () => Promise<void>;
+}
+
+/**
+ * `claude-bench emulate`: an EMULATED vLLM OpenAI server. Flags follow
+ * `vllm serve`: auto tool choice is OFF unless --enable-auto-tool-choice is
+ * given (unlike startEmulator(), whose programmatic default is on).
+ */
+export function registerEmulateCommand(program: Command): void {
+  program
+    .command('emulate')
+    .description('Run an EMULATED vLLM OpenAI-compatible server (a test double: never a hardware result)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8000)
+    .option('--served-model-name <names...>', 'model name(s) to serve, as vLLM (default: Qwen/Qwen2.5-Coder-32B-Instruct)')
+    .option('--max-model-len <tokens>', 'context window in tokens, as vLLM', parsePositiveInt, 32768)
+    .option('--enable-auto-tool-choice', 'allow tool_choice "auto" (needs --tool-call-parser), as vLLM; off by default')
+    .option('--tool-call-parser <name>', 'tool call parser name, as vLLM (e.g. hermes)')
+    .option('--api-key <key>', 'require "Authorization: Bearer <key>" on /v1 routes, as vLLM')
+    .option('--enable-force-include-usage', 'send the usage chunk on every stream, even without stream_options, as vLLM')
+    .option('--ttft-ms <ms>', 'time to first token', parseMillis, 50)
+    .option('--itl-ms <ms>', 'time between tokens', parseMillis, 5)
+    .option('--script <file>', 'JSON script of replies (format: src/emulator/script.ts)')
+    .option('--ready-json', 'print {"event":"ready","url","port","pid"} on stdout once listening')
+    .action(async (opts: EmulateCliOptions) => {
+      await runEmulate(opts);
+    });
+}
+
+/** Start the emulator, announce it, serve until stopped, close cleanly. Never calls process.exit. */
+export async function runEmulate(opts: EmulateCliOptions, io: EmulateIo = processIo()): Promise<void> {
+  if (opts.enableAutoToolChoice && !opts.toolCallParser) {
+    throw new BenchError('BAD_USAGE', '--enable-auto-tool-choice requires --tool-call-parser to be set', {
+      hint: 'as vLLM, e.g. --enable-auto-tool-choice --tool-call-parser hermes',
+    });
+  }
+  const [{ startEmulator }, { loadScriptFile }] = await Promise.all([
+    import('../../emulator/server.ts'),
+    import('../../emulator/script-file.ts'),
+  ]);
+  const script = opts.script !== undefined ? await loadScriptFile(opts.script) : undefined;
+  const emulator = await startEmulator({
+    host: opts.host,
+    port: opts.port,
+    ...(opts.servedModelName !== undefined ? { servedModelName: opts.servedModelName } : {}),
+    maxModelLen: opts.maxModelLen,
+    enableAutoToolChoice: opts.enableAutoToolChoice === true,
+    ...(opts.toolCallParser !== undefined ? { toolCallParser: opts.toolCallParser } : {}),
+    ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+    enableForceIncludeUsage: opts.enableForceIncludeUsage === true,
+    timing: { ttftMs: opts.ttftMs, itlMs: opts.itlMs },
+    ...(script !== undefined ? { script } : {}),
+  });
+  try {
+    const o = emulator.options;
+    io.stderr.write(
+      `claude-bench emulate: EMULATED vLLM (OpenAI-compatible test double, not real hardware) at ${emulator.url}` +
+        ` — model ${o.servedModelNames.join(', ')}, max-model-len ${o.maxModelLen},` +
+        ` auto tool choice ${o.enableAutoToolChoice ? `on (${o.toolCallParser ?? ''})` : 'off'},` +
+        ` ttft ${o.timing.ttftMs} ms, itl ${o.timing.itlMs} ms${script ? `, script ${opts.script ?? ''} (${script.rules.length} rules)` : ''}` +
+        `${o.apiKey !== undefined ? ', api key required' : ''}${o.enableForceIncludeUsage ? ', usage forced' : ''}\n`,
+    );
+    if (opts.readyJson) {
+      io.stdout.write(`${JSON.stringify({ event: 'ready', url: emulator.url, port: emulator.port, pid: process.pid })}\n`);
+    }
+    await io.untilStopped();
+  } finally {
+    await emulator.close();
+  }
+  io.stderr.write('claude-bench emulate: stopped\n');
+}
+
+function processIo(): EmulateIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    untilStopped: () =>
+      new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      }),
+  };
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function parseMillis(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected milliseconds ≥ 0');
+  return n;
+}

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { TOOL_VERSION } from '../version.ts';
+import { registerConformCommand } from './commands/conform.ts';
+import { registerEmulateCommand } from './commands/emulate.ts';
+
+/** Build the commander program. No side effects: tests run it in-process. */
+export function createProgram(): Command {
+  const program = new Command('claude-bench')
+    .description('Can this local-model stack stand in for the Anthropic API under Claude Code, and how fast is it?')
+    .version(TOOL_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerConformCommand(program);
+  registerEmulateCommand(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}

@@ -1,0 +1,47 @@
+/**
+ * The check registry: every area's checks spread into one record whose keys
+ * are the ids. `CHECK_GROUPS` keeps the areas apart so a test can prove no
+ * id is defined twice (a spread would silently keep the last).
+ */
+import type { Check } from '../check.ts';
+import { ERROR_CHECKS } from './errors.ts';
+import { REQUEST_CHECKS } from './request.ts';
+import { RESPONSE_CHECKS } from './response.ts';
+import { SDK_CHECKS } from './sdk.ts';
+import { STOP_CHECKS } from './stop.ts';
+import { STREAMING_CHECKS } from './streaming.ts';
+import { TOOL_CHECKS } from './tools.ts';
+import { TRANSPORT_CHECKS } from './transport.ts';
+import { USAGE_CHECKS } from './usage.ts';
+
+/** Each area's checks, as defined. */
+export const CHECK_GROUPS: readonly Readonly<Record<string, Check>>[] = [
+  TRANSPORT_CHECKS,
+  REQUEST_CHECKS,
+  RESPONSE_CHECKS,
+  STREAMING_CHECKS,
+  STOP_CHECKS,
+  USAGE_CHECKS,
+  TOOL_CHECKS,
+  ERROR_CHECKS,
+  SDK_CHECKS,
+];
+
+/** Every check by id. */
+export const CHECKS = {
+  ...TRANSPORT_CHECKS,
+  ...REQUEST_CHECKS,
+  ...RESPONSE_CHECKS,
+  ...STREAMING_CHECKS,
+  ...STOP_CHECKS,
+  ...USAGE_CHECKS,
+  ...TOOL_CHECKS,
+  ...ERROR_CHECKS,
+  ...SDK_CHECKS,
+} as const;
+
+export type CheckId = keyof typeof CHECKS;
+
+export function isCheckId(id: string): id is CheckId {
+  return Object.hasOwn(CHECKS, id);
+}
