@@ -175,6 +175,97 @@ export interface RunResult {
   readonly target: TargetInfo;
   readonly environment: EnvironmentInfo;
   readonly conformance?: ConformanceResult;
+  readonly perf?: PerfResult;
   /** Exit code the run ended with (design.md table). */
   readonly exit_code: number;
+}
+
+// ─── Performance ─────────────────────────────────────────────────────────────
+
+/** Summary of a distribution. Linear-interpolation percentiles over successful requests; `n` always given. */
+export interface DistributionStats {
+  readonly n: number;
+  readonly mean: number;
+  readonly std: number;
+  readonly min: number;
+  readonly max: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p95: number;
+  readonly p99: number;
+}
+
+/** Per-request samples kept so runs can be merged and the gate can reason about noise. */
+export interface PerfSamples {
+  readonly ttft_ms: readonly number[];
+  readonly tpot_ms: readonly number[];
+  readonly e2el_ms: readonly number[];
+  readonly output_tokens_per_s: readonly number[];
+}
+
+/** One load level (e.g. N closed-loop users). */
+export interface PerfRun {
+  /** Closed-loop users, or the peak in-flight requests for open-loop modes. */
+  readonly concurrency: number;
+  readonly mode: 'closed' | 'constant' | 'poisson';
+  /** Requests per second for open-loop modes. */
+  readonly rate_rps?: number;
+  /** Measured window, seconds (max t_last − min t0). */
+  readonly duration_s: number;
+  readonly requests: {
+    readonly ok: number;
+    readonly failed: number;
+    /** Failures by kind: timeout, reset, protocol, connect, http_429, http_500, … */
+    readonly errors_by_kind: Readonly<Record<string, number>>;
+  };
+  /** t_first − t0 (first non-empty content delta). */
+  readonly ttft_ms: DistributionStats;
+  /** (E2EL − TTFT)/(N − 1): "TPOT (= vLLM TPOT = AIPerf ITL)". */
+  readonly tpot_ms: DistributionStats;
+  /** Pooled gaps between content deltas: "ITL (vLLM-style, per chunk)". */
+  readonly itl_ms: DistributionStats;
+  /** t_last − t0. */
+  readonly e2el_ms: DistributionStats;
+  readonly output_tokens_per_s: {
+    /** Per-stream decode speed 1/TPOT, median over requests. */
+    readonly p50: number;
+    /** ΣN / (max t_last − min t0). */
+    readonly aggregate: number;
+  };
+  /** vLLM `bench serve`-compatible keys (mean_ttft_ms, p99_tpot_ms, output_throughput, …). */
+  readonly vllm_compat: Readonly<Record<string, number>>;
+  /** Raw per-request samples (successful requests). */
+  readonly samples: PerfSamples;
+  /** Any further figures (TTFB, TTFO, per-session, self-measurement, accuracy). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** A target of the profile judged against what was measured. */
+export interface PerfVerdict {
+  /** e.g. 'ttft_p95_ms', 'output_tokens_per_s_p50', 'max_users'. */
+  readonly metric: string;
+  readonly measured: number | null;
+  /** The documented figure, as text: "2–4 s". */
+  readonly documented: string;
+  /** The physical ceiling of the profile's hardware, when one applies. */
+  readonly ceiling: number | null;
+  readonly status: 'pass' | 'fail' | 'warn' | 'skip';
+  readonly detail: string;
+}
+
+export interface PerfResult {
+  /** Profile id, when run against one (e.g. 'e5-2680'). */
+  readonly profile: string | null;
+  /** Workload description (name, kind, sizes). */
+  readonly workload: Readonly<Record<string, unknown>>;
+  readonly runs: readonly PerfRun[];
+  readonly verdicts: readonly PerfVerdict[];
+  /** Capacity search outcome when a sweep ran. */
+  readonly capacity?: {
+    readonly max_users: number | null;
+    readonly binding_constraint: string | null;
+    readonly first_failing_users: number | null;
+  };
+  /** Anything else the perf stage records (fingerprint, self-measurement, accuracy, confidence intervals). */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }

@@ -33,10 +33,9 @@ export const WRONG_API_KEY = 'sk-ant-claude-bench-wrong-key-0000000000';
 /** max_tokens of the truncation probe. */
 export const TINY_MAX_TOKENS = 5;
 
-const HEADERS = { 'anthropic-version': '2023-06-01' } as const;
-
+// The client adds anthropic-version, x-request-id and the key (x-api-key) to every request.
 function messages(target: Target, body: Record<string, unknown>, path = '/v1/messages'): RequestSpec {
-  return { method: 'POST', path, headers: HEADERS, body: { model: target.model, ...body } };
+  return { method: 'POST', path, body: { model: target.model, ...body } };
 }
 
 const WEATHER_QUESTION = 'What is the weather in Paris right now? Use the get_weather tool. [[emulate tool=get_weather]]';

@@ -58,7 +58,13 @@ export function buildPlan(input: PlanInput): Plan {
   if (stop) tokens = tokens.slice(0, stop.tokenIndex + 1);
 
   const ids = reply.toolCalls.map(() => input.makeToolCallId());
-  const textDeltas = textDeltasWithHoldback(pieces.slice(0, stop ? stop.tokenIndex + 1 : textEnd), input.stop, stop?.cutAt);
+  const held = textDeltasWithHoldback(pieces.slice(0, stop ? stop.tokenIndex + 1 : textEnd), input.stop, stop?.cutAt);
+  // Held-back text goes out with the finishing end-of-sequence token when the text ends
+  // naturally; otherwise (stop match, budget cut, tool call next) with the last text token.
+  const eosFollows = !stop && tokens[held.deltas.length]?.kind === 'eos';
+  const textDeltas = [...held.deltas];
+  if (eosFollows) textDeltas.push(held.rest);
+  else if (textDeltas.length > 0) textDeltas[textDeltas.length - 1] += held.rest;
   const steps: PlanStep[] = [];
   const args = reply.toolCalls.map(() => '');
   let started = 0;
@@ -85,9 +91,12 @@ export function buildPlan(input: PlanInput): Plan {
         args[t.call] += t.args;
         steps.push({ delta: { tool_calls: [{ index: t.call, function: { arguments: t.args } }] } });
         return;
-      case 'eos':
-        steps.push({ delta: reply.toolCalls.length > 0 ? {} : { content: '' } });
+      case 'eos': {
+        const text = textDeltas[i] ?? '';
+        content += text;
+        steps.push({ delta: reply.toolCalls.length > 0 ? {} : { content: text } });
         return;
+      }
     }
   });
 
@@ -164,26 +173,30 @@ export function findStop(
 /**
  * Content of each text token as streamed: vLLM holds back the last
  * max(len(stop))−1 characters until it knows they are not the start of a
- * stop string; the final text token flushes what is left (cut at `cutAt`).
+ * stop string. Returns the per-token deltas and the held `rest` (up to
+ * `cutAt` when a stop string matched), which the finishing token carries.
  */
-export function textDeltasWithHoldback(pieces: readonly string[], stop: readonly string[], cutAt: number | undefined): string[] {
+export function textDeltasWithHoldback(
+  pieces: readonly string[],
+  stop: readonly string[],
+  cutAt: number | undefined,
+): { deltas: string[]; rest: string } {
   const hold = Math.max(0, ...stop.map((s) => s.length - 1));
   const full = pieces.join('');
   const end = cutAt ?? full.length;
-  const out: string[] = [];
+  const deltas: string[] = [];
   let sent = 0;
   let seen = 0;
-  pieces.forEach((piece, i) => {
+  for (const piece of pieces) {
     seen += piece.length;
-    const last = i === pieces.length - 1;
-    let visible = last ? end : Math.min(end, seen - hold);
+    let visible = Math.min(end, seen - hold);
     // Never split a surrogate pair across deltas.
-    if (!last && visible > 0 && visible < full.length && isHighSurrogate(full.charCodeAt(visible - 1))) visible--;
+    if (visible > 0 && visible < full.length && isHighSurrogate(full.charCodeAt(visible - 1))) visible--;
     const upTo = Math.max(sent, visible);
-    out.push(full.slice(sent, upTo));
+    deltas.push(full.slice(sent, upTo));
     sent = upTo;
-  });
-  return out;
+  }
+  return { deltas, rest: full.slice(sent, Math.max(sent, end)) };
 }
 
 function isHighSurrogate(code: number): boolean {

@@ -49,12 +49,12 @@ export interface RunningEmulator {
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** vLLM's AuthenticationMiddleware guards only these prefixes (/health, /metrics stay open). */
 const GUARDED_PREFIXES = ['/v1', '/v2', '/inference', '/cohere'];
-const KNOWN_ROUTES: Record<string, readonly string[]> = {
-  '/health': ['GET'],
-  '/metrics': ['GET'],
-  '/v1/models': ['GET'],
-  '/v1/chat/completions': ['POST'],
-};
+const KNOWN_ROUTES = new Map<string, readonly string[]>([
+  ['/health', ['GET']],
+  ['/metrics', ['GET']],
+  ['/v1/models', ['GET']],
+  ['/v1/chat/completions', ['POST']],
+]);
 
 interface Generation {
   cancel(): void;
@@ -100,9 +100,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
   const now = (): number => performance.timeOrigin + performance.now();
 
-  function sendJson(res: ServerResponse, requestId: string, error: HttpError | { status: number; body: unknown }): void {
-    const text = JSON.stringify(error.body);
-    res.writeHead(error.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  function sendJson(res: ServerResponse, requestId: string, reply: HttpError): void {
+    const text = JSON.stringify(reply.body);
+    res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     if (requestId) emit({ request_id: requestId, t_epoch_ms: now(), kind: 'headers' });
     res.end(text);
     if (requestId) emit({ request_id: requestId, t_epoch_ms: now(), kind: 'done' });
@@ -122,7 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         return;
       }
     }
-    const allowed = KNOWN_ROUTES[path];
+    const allowed = KNOWN_ROUTES.get(path);
     if (!allowed) {
       req.resume();
       sendJson(res, requestId, NOT_FOUND);

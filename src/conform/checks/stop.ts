@@ -2,7 +2,7 @@
 import { defineChecks, outcome } from '../check.ts';
 import { quote } from '../evidence.ts';
 import { EXCHANGE_LABELS, exchange, MESSAGE_EXCHANGES, STREAM_EXCHANGES, TINY_MAX_TOKENS } from '../exchanges.ts';
-import { accumulateStream } from '../stream-checker.ts';
+import { accumulateStream } from '../stream-accumulator.ts';
 import { stopReasonProblem } from './response.ts';
 import { ensureAnswered, isObject, listSome, readMessage, readStream } from './support.ts';
 

@@ -3,7 +3,7 @@
  * the same recorded streams (the text answer and, when it streamed, the
  * forced tool call), judged by the Claude-Code-strict stream checker.
  */
-import type { SseEvent } from '../../types.ts';
+import type { Observation, SseEvent } from '../../types.ts';
 import { defineChecks, outcome, type CheckContext, type CheckOutcome, type CheckSpec } from '../check.ts';
 import { EXCHANGE_LABELS, exchange } from '../exchanges.ts';
 import { checkStream, type StreamRule, type StreamViolation, type StreamViolationCode } from '../stream-checker.ts';
@@ -20,14 +20,20 @@ export interface RecordedStream {
  * failures are the tool checks' business).
  */
 export async function recordedStreams(ctx: CheckContext): Promise<Read<readonly RecordedStream[]>> {
-  const text = readStream(await exchange(ctx, 'stream-text'), EXCHANGE_LABELS['stream-text']);
+  const textObs = await exchange(ctx, 'stream-text');
+  const text = readStream(textObs, EXCHANGE_LABELS['stream-text']);
   if (!text.ok) return text;
-  const streams: RecordedStream[] = [{ label: EXCHANGE_LABELS['stream-text'], events: text.value }];
+  const streams: RecordedStream[] = [{ label: streamLabel(textObs, 'stream-text'), events: text.value }];
   const toolObs = await exchange(ctx, 'tool-stream');
   ensureAnswered(toolObs);
   const tool = readStream(toolObs, EXCHANGE_LABELS['tool-stream']);
-  if (tool.ok) streams.push({ label: EXCHANGE_LABELS['tool-stream'], events: tool.value });
+  if (tool.ok) streams.push({ label: streamLabel(toolObs, 'tool-stream'), events: tool.value });
   return { ok: true, value: streams };
+}
+
+/** The exchange's words, plus how the connection ended when it did not end cleanly. */
+function streamLabel(obs: Observation, name: 'stream-text' | 'tool-stream'): string {
+  return obs.error ? `${EXCHANGE_LABELS[name]} (cut off by ${obs.error.kind}: ${obs.error.message})` : EXCHANGE_LABELS[name];
 }
 
 interface RuleCheck {

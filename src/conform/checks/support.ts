@@ -5,13 +5,10 @@
 import type { Observation, SseEvent } from '../../types.ts';
 import type { CheckOutcome } from '../check.ts';
 import { quote } from '../evidence.ts';
+import { isObject, type Json } from '../json.ts';
 import { ERROR_TYPE_BY_STATUS, ERROR_TYPES } from '../protocol.ts';
 
-export type Json = Record<string, unknown>;
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isObject, type Json } from '../json.ts';
 
 export function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
@@ -48,7 +45,10 @@ export function describeAnswer(obs: Observation): string {
   if (obs.error) return `no complete answer (${obs.error.kind}: ${obs.error.message})`;
   const body = parseJson(obs.body);
   const err = isObject(body) && isObject(body['error']) ? body['error'] : null;
-  if (err) return `HTTP ${String(obs.status)} ${String(err['type'] ?? '')}: ${quote(err['message'])}`.replace(' :', ':');
+  if (err) {
+    const type = typeof err['type'] === 'string' && err['type'] !== '' ? ` ${err['type']}` : '';
+    return `HTTP ${String(obs.status)}${type}: ${quote(err['message'])}`;
+  }
   if (obs.body !== null && obs.body.trim() !== '') return `HTTP ${String(obs.status)}: ${quote(obs.body)}`;
   return `HTTP ${String(obs.status)}`;
 }

@@ -4,7 +4,7 @@ import { defineChecks, outcome, type CheckContext } from '../check.ts';
 import { quote } from '../evidence.ts';
 import { EXCHANGE_LABELS, exchange, WEATHER_TOOL } from '../exchanges.ts';
 import { TOOL_USE_ID_PATTERN } from '../protocol.ts';
-import { accumulateStream } from '../stream-checker.ts';
+import { accumulateStream } from '../stream-accumulator.ts';
 import { messageShapeProblems } from './response.ts';
 import { ensureAnswered, isObject, listSome, readMessage, readStream, type Json } from './support.ts';
 

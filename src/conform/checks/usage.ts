@@ -1,11 +1,12 @@
 /** Token accounting in streams (catalogue G). */
+import type { SseEvent } from '../../types.ts';
 import { defineChecks, outcome } from '../check.ts';
 import { quote } from '../evidence.ts';
 import { EXCHANGE_LABELS, exchange } from '../exchanges.ts';
 import { isObject, parseJson, readStream, type Json } from './support.ts';
 
 /** The parsed data of every frame of `type` (by event name). */
-function framesOf(events: readonly { type: string | null; data: string; raw: string }[], type: string): { data: Json; raw: string }[] {
+function framesOf(events: readonly SseEvent[], type: string): { data: Json; raw: string }[] {
   const out: { data: Json; raw: string }[] = [];
   for (const e of events) {
     if (e.type !== type) continue;

@@ -109,6 +109,8 @@ describe('against the clean gateway', () => {
   it('records the request ids each verdict rests on', () => {
     expect(verdicts.get('S3')?.request_ids?.length).toBe(2);
     expect(verdicts.get('N1')?.request_ids?.length).toBe(1);
+    // The SDK's request goes through the client, so it is logged and id'd too.
+    expect(verdicts.get('SDK1')?.request_ids?.length).toBe(1);
   });
 });
 

@@ -113,9 +113,11 @@ describe('emulator HTTP server (defaults: auto tool choice on)', () => {
   });
 
   it('unknown route → 404 {"detail":"Not Found"}; wrong method → 405', async () => {
-    const nf = await fetch(`${emu.url}/v1/completions/nope`);
-    expect(nf.status).toBe(404);
-    expect(await nf.json()).toEqual({ detail: 'Not Found' });
+    for (const path of ['/v1/completions/nope', '/constructor']) {
+      const nf = await fetch(`${emu.url}${path}`);
+      expect(nf.status).toBe(404);
+      expect(await nf.json()).toEqual({ detail: 'Not Found' });
+    }
     const na = await fetch(`${emu.url}/v1/chat/completions`);
     expect(na.status).toBe(405);
     expect(await na.json()).toEqual({ detail: 'Method Not Allowed' });

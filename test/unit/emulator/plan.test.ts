@@ -88,16 +88,23 @@ describe('buildPlan: stop strings', () => {
     expect(p.completionTokens).toBe(4);
   });
 
-  it('holds back max(len(stop))-1 characters while streaming, flushing at the end', () => {
-    const deltas = textDeltasWithHoldback(['abcd', 'efgh', 'ij'], ['XYZ'], undefined);
-    expect(deltas).toEqual(['ab', 'cdef', 'ghij']);
-    expect(textDeltasWithHoldback(['ab', 'cd'], [], undefined)).toEqual(['ab', 'cd']);
+  it('holds back max(len(stop))-1 characters while streaming; the rest goes with the finish', () => {
+    expect(textDeltasWithHoldback(['abcd', 'efgh', 'ij'], ['XYZ'], undefined)).toEqual({ deltas: ['ab', 'cdef', 'gh'], rest: 'ij' });
+    expect(textDeltasWithHoldback(['ab', 'cd'], [], undefined)).toEqual({ deltas: ['ab', 'cd'], rest: '' });
+    expect(textDeltasWithHoldback(['abcd', 'eSTOP'], ['STOP'], 5)).toEqual({ deltas: ['a', 'bcde'], rest: '' });
+  });
+
+  it('natural end with stop strings set: the end-of-sequence delta carries the held text', () => {
+    const p = plan(reply({ textTokens: ['Hello', ' world'] }), { stop: ['\n\n\n'] });
+    expect(p.steps.map((s) => s.delta)).toEqual([{ content: 'Hel' }, { content: 'lo wor' }, { content: 'ld' }]);
+    expect(p.content).toBe('Hello world');
+    expect(p.finishReason).toBe('stop');
   });
 
   it('does not split a surrogate pair when holding back', () => {
-    const deltas = textDeltasWithHoldback(['a😀', 'b'], ['xy'], undefined);
-    expect(deltas.join('')).toBe('a😀b');
-    for (const d of deltas) expect(Buffer.from(d, 'utf8').toString('utf8')).toBe(d);
+    const { deltas, rest } = textDeltasWithHoldback(['a😀', 'b'], ['xy'], undefined);
+    expect(deltas.join('') + rest).toBe('a😀b');
+    for (const d of [...deltas, rest]) expect(Buffer.from(d, 'utf8').toString('utf8')).toBe(d);
   });
 
   it('a budget cut before the stop string ends with length and flushes held text', () => {
