@@ -23,6 +23,8 @@ export interface Target {
   readonly gateway?: { readonly name: string; readonly version: string };
   /** Backend name and version when known. */
   readonly backend?: { readonly name: string; readonly version: string };
+  /** Base URL of the backend behind the gateway (no `/v1`), when claude-bench knows it (embedded stack): for health probes. */
+  readonly backendUrl?: string;
 }
 
 // ─── Observation (client/) ───────────────────────────────────────────────────
@@ -251,11 +253,15 @@ export interface PerfVerdict {
   readonly ceiling: number | null;
   readonly status: 'pass' | 'fail' | 'warn' | 'skip';
   readonly detail: string;
+  /** True when measured on the emulator: the figure is EMULATED, never a hardware result. */
+  readonly emulated?: boolean;
 }
 
 export interface PerfResult {
   /** Profile id, when run against one (e.g. 'e5-2680'). */
   readonly profile: string | null;
+  /** True when the backend is the emulator: every figure here is EMULATED. */
+  readonly emulated?: boolean;
   /** Workload description (name, kind, sizes). */
   readonly workload: Readonly<Record<string, unknown>>;
   readonly runs: readonly PerfRun[];

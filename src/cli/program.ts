@@ -2,6 +2,10 @@ import { Command } from 'commander';
 import { TOOL_VERSION } from '../version.ts';
 import { registerConformCommand } from './commands/conform.ts';
 import { registerEmulateCommand } from './commands/emulate.ts';
+import { registerPerfCommand } from './commands/perf.ts';
+import { registerGateCommand } from './commands/gate.ts';
+import { registerRecordCommand } from './commands/record.ts';
+import { registerReportCommand } from './commands/report.ts';
 
 /** Build the commander program. No side effects: tests run it in-process. */
 export function createProgram(): Command {
@@ -12,6 +16,10 @@ export function createProgram(): Command {
     .exitOverride();
   registerConformCommand(program);
   registerEmulateCommand(program);
+  registerPerfCommand(program);
+  registerRecordCommand(program);
+  registerReportCommand(program);
+  registerGateCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

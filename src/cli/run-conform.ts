@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createClient, openObservationLog, type Client, type ObservationLog } from '../client/index.ts';
 import { runChecks } from '../conform/engine.ts';
+import { loadReplayChecks } from '../conform/replay/index.ts';
 import { resolveChecks } from '../conform/suites.ts';
 import { BenchError, EXIT } from '../errors.ts';
 import { renderConformance } from '../report/console.ts';
@@ -8,6 +9,7 @@ import { collectEnvironment } from '../results/environment.ts';
 import { redactUrl } from '../results/redact.ts';
 import { summarizeVerdicts } from '../results/summarize.ts';
 import { writeRunResult } from '../results/write.ts';
+import { embeddedStackSettings, EMBEDDED_STACK_NAMES, isEmbeddedStackName } from '../live/stack-settings.ts';
 import { startEmbeddedStack, type RunningStack } from '../stack/embedded.ts';
 import { RESULT_SCHEMA_VERSION, type RunResult, type Target, type Verdict } from '../types.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -23,9 +25,11 @@ export const DEFAULT_MODEL = 'claude-opus-5-5';
  * write results.json + requests.jsonl, print the table. Returns the exit code.
  */
 export async function runConform(opts: ConformCliOptions): Promise<number> {
-  const checks = resolveChecks(opts.suite);
-  if (opts.target === undefined && opts.stack !== undefined && opts.stack !== 'embedded') {
-    throw new BenchError('BAD_USAGE', `unknown stack '${opts.stack}'`, { hint: 'known stacks: embedded; or pass --target URL' });
+  // Replayed fixtures run in addition to the selected suites.
+  const checks = [...resolveChecks(opts.suite), ...(opts.fixtures !== undefined ? loadReplayChecks(opts.fixtures) : [])];
+  const stackName = opts.stack ?? 'embedded';
+  if (opts.target === undefined && !isEmbeddedStackName(stackName)) {
+    throw new BenchError('BAD_USAGE', `unknown stack '${stackName}'`, { hint: `known stacks: ${EMBEDDED_STACK_NAMES.join(', ')}; or pass --target URL` });
   }
   const outDir = await prepareOutDir(opts.out);
   const startedAt = new Date();
@@ -49,8 +53,16 @@ export async function runConform(opts: ConformCliOptions): Promise<number> {
         description: `external target ${redactUrl(opts.target)}`,
       };
     } else {
-      process.stderr.write('claude-bench: standing up the embedded stack (vLLM emulator + claude-code-router)…\n');
-      stack = await startEmbeddedStack({ logDir: path.join(outDir, 'stack-logs'), model: opts.model ?? DEFAULT_MODEL, signal: interrupt.signal });
+      // Claude Code's suites need a window that fits its requests, and live-client the emulator's script (stack-settings.ts).
+      const settings = embeddedStackSettings(isEmbeddedStackName(stackName) ? stackName : 'embedded', opts.suite);
+      process.stderr.write(`claude-bench: standing up the embedded stack '${stackName}': ${settings.description}…\n`);
+      stack = await startEmbeddedStack({
+        logDir: path.join(outDir, 'stack-logs'),
+        model: opts.model ?? DEFAULT_MODEL,
+        signal: interrupt.signal,
+        autoToolChoice: settings.autoToolChoice,
+        emulatorArgs: settings.emulatorArgs,
+      });
       target = stack.target;
       secrets.push(target.apiKey, ...stack.secrets);
     }

@@ -7,6 +7,7 @@ import zlib from 'node:zlib';
 import { BenchError } from '../errors.ts';
 import type { Observation, ObservationError, ObservationErrorKind, RequestSpec, SseEvent } from '../types.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { parseProxyUrl, trustedCas, TunnelAgent, type ProxyEndpoint } from './proxy.ts';
 import { buildRequestHeaders } from './request-headers.ts';
 import { createSseFramer, type SseFramer } from './sse-framer.ts';
 
@@ -38,6 +39,18 @@ export interface ClientOptions {
   readonly defaultHeaders?: Readonly<Record<string, string>>;
   /** Agent to use instead of the client's own keep-alive agent (then `close()` leaves it alone). */
   readonly agent?: http.Agent;
+  /**
+   * Forward proxy URL (http://host:port), as Claude Code uses HTTPS_PROXY:
+   * https targets go through a CONNECT tunnel, http targets are sent in
+   * absolute form. Not read from the environment here: resolve it with
+   * `resolveProxy()` (src/client/proxy.ts) to honour HTTPS_PROXY/NO_PROXY.
+   */
+  readonly proxy?: string;
+  /**
+   * Extra CA certificate (PEM) to trust for https targets, on top of the
+   * system store and NODE_EXTRA_CA_CERTS (what Claude Code trusts).
+   */
+  readonly caCert?: string;
 }
 
 export interface SendOptions {
@@ -64,7 +77,7 @@ interface Resolved {
   readonly port: string;
   readonly basePath: string;
   readonly auth: string | undefined;
-  readonly agent: http.Agent;
+  readonly agent: http.Agent | https.Agent;
   readonly apiKey: string;
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
@@ -72,6 +85,13 @@ interface Resolved {
   readonly onObservation: ((o: Observation) => void) | undefined;
   readonly defaultHeaders: Readonly<Record<string, string>> | undefined;
   readonly userAgent: string;
+  /** Where the socket goes: the target, or the proxy for http targets sent in absolute form. */
+  readonly connectHost: string;
+  readonly connectPort: string;
+  /** `http://host:port` prepended to the path in absolute form (http through a proxy), else ''. */
+  readonly absolutePrefix: string;
+  /** Host header and Proxy-Authorization for absolute-form requests. */
+  readonly proxyHeaders: Readonly<Record<string, string>>;
 }
 
 /**
@@ -129,7 +149,11 @@ function resolve(options: ClientOptions): Resolved {
     });
   }
   const secure = url.protocol === 'https:';
-  const agentOptions: http.AgentOptions = { keepAlive: true, maxSockets: Infinity, timeout: FREE_SOCKET_TIMEOUT_MS };
+  const proxy: ProxyEndpoint | undefined = options.proxy === undefined ? undefined : parseProxyUrl(options.proxy);
+  const ca = secure ? trustedCas(options.caCert) : undefined;
+  const agentOptions: https.AgentOptions = { keepAlive: true, maxSockets: Infinity, timeout: FREE_SOCKET_TIMEOUT_MS, ...(ca ? { ca } : {}) };
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const absolute = proxy !== undefined && !secure;
   const timeoutMs = options.timeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!(timeoutMs > 0) || !(maxBodyBytes > 0)) {
@@ -138,11 +162,11 @@ function resolve(options: ClientOptions): Resolved {
   return {
     transport: secure ? https : http,
     // URL keeps IPv6 literals bracketed; node:http wants them bare.
-    hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    hostname,
     port: url.port,
     basePath: url.pathname.replace(/\/+$/, ''),
     auth: url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
-    agent: options.agent ?? (secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions)),
+    agent: options.agent ?? (secure ? (proxy ? new TunnelAgent(proxy, agentOptions) : new https.Agent(agentOptions)) : new http.Agent(agentOptions)),
     apiKey: options.apiKey,
     timeoutMs,
     maxBodyBytes,
@@ -150,6 +174,10 @@ function resolve(options: ClientOptions): Resolved {
     onObservation: options.onObservation,
     defaultHeaders: options.defaultHeaders,
     userAgent: `claude-bench/${TOOL_VERSION}`,
+    connectHost: absolute ? proxy.hostname : hostname,
+    connectPort: absolute ? String(proxy.port) : url.port,
+    absolutePrefix: absolute ? `http://${url.host}` : '',
+    proxyHeaders: absolute ? { host: url.host, ...(proxy.authorization ? { 'proxy-authorization': proxy.authorization } : {}) } : {},
   };
 }
 
@@ -437,10 +465,11 @@ function exchange(cfg: Resolved, spec: RequestSpec, signal: AbortSignal | undefi
     try {
       req = cfg.transport.request({
         method,
-        hostname: cfg.hostname,
-        port: cfg.port,
-        path: cfg.basePath + spec.path,
-        headers,
+        hostname: cfg.connectHost,
+        port: cfg.connectPort,
+        path: cfg.absolutePrefix + cfg.basePath + spec.path,
+        // Absolute form through a proxy: Host names the target, not the proxy.
+        headers: cfg.absolutePrefix === '' ? headers : { ...cfg.proxyHeaders, ...headers },
         agent: cfg.agent,
         ...(cfg.auth !== undefined ? { auth: cfg.auth } : {}),
       });

@@ -18,7 +18,14 @@ export type CheckArea =
   | 'usage'
   | 'stop'
   | 'errors'
-  | 'sdk';
+  | 'sdk'
+  | 'live-client'
+  | 'guide'
+  | 'count_tokens'
+  | 'models'
+  | 'context'
+  | 'thinking'
+  | 'behaviour';
 
 /**
  * What a check measured. `fail` = a violation was measured; `warn` = a

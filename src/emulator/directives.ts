@@ -21,6 +21,13 @@
  *   itl=MS          time between tokens for this request
  *   abort_after=N   drop the connection after N generated tokens (fault injection)
  *   fail=STATUS     answer with this HTTP error status instead of generating (fault injection)
+ *   message="text"  the error message of `fail` (default: vLLM's own wording for the status)
+ *   retry_after=S   with `fail`: send a `retry-after: S` header (seconds), as a rate-limiting upstream does
+ *   think="text"    reason first: stream this text as vLLM `reasoning_content` deltas before the answer
+ *   calls='[{"name":"a","arguments":{…}},{"name":"b"}]'  call several tools (those the request offers), in order
+ *   echo            answer with a JSON description of the request as received (path, headers with
+ *                   credentials redacted, body fields, message summaries, generations in flight), so a
+ *                   test can see what a gateway forwarded
  *
  * Unknown keys and malformed values are ignored and listed in `problems`.
  *
@@ -36,6 +43,17 @@ export interface Directive {
   readonly itlMs?: number;
   readonly abortAfterTokens?: number;
   readonly failStatus?: number;
+  readonly failMessage?: string;
+  readonly retryAfterSeconds?: number;
+  readonly think?: string;
+  readonly calls?: readonly DirectiveCall[];
+  readonly echo?: boolean;
+}
+
+/** One entry of `calls=`. */
+export interface DirectiveCall {
+  readonly name: string;
+  readonly arguments?: Record<string, unknown>;
 }
 
 export interface ParsedDirectives {
@@ -134,9 +152,50 @@ function applyPair(d: { -readonly [K in keyof Directive]: Directive[K] }, key: s
       else if (n !== undefined) problems.push(`fail=${value}: expected an HTTP status 400–599`);
       return;
     }
+    case 'message':
+      d.failMessage = value;
+      return;
+    case 'retry_after': {
+      const n = int(0);
+      if (n !== undefined) d.retryAfterSeconds = n;
+      return;
+    }
+    case 'think':
+      d.think = value;
+      return;
+    case 'calls': {
+      const calls = parseCalls(value);
+      if (calls) d.calls = calls;
+      else problems.push('calls: expected a JSON array of {"name": string, "arguments"?: object}');
+      return;
+    }
+    case 'echo':
+      if (value === '' || value === 'true' || value === '1') d.echo = true;
+      else problems.push(`echo=${value}: takes no value`);
+      return;
     default:
       problems.push(`unknown key ${key}`);
   }
+}
+
+function parseCalls(value: string): DirectiveCall[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) return undefined;
+  const calls: DirectiveCall[] = [];
+  for (const entry of parsed) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return undefined;
+    const { name, arguments: args } = entry as Record<string, unknown>;
+    if (typeof name !== 'string' || name.length === 0) return undefined;
+    if (args === undefined) calls.push({ name });
+    else if (typeof args === 'object' && args !== null && !Array.isArray(args)) calls.push({ name, arguments: args as Record<string, unknown> });
+    else return undefined;
+  }
+  return calls;
 }
 
 interface PairScan {

@@ -9,3 +9,17 @@ export { countPromptTokens } from './tokens.ts';
 export { parseScript, type Script, type ScriptMatch, type ScriptReply, type ScriptRule, type ScriptToolCall } from './script.ts';
 export { loadScriptFile } from './script-file.ts';
 export { parseDirectives, type Directive } from './directives.ts';
+export { INFO_PATH, type EmulatorInfo } from './server.ts';
+export {
+  BatchScheduler,
+  stepDurationMs,
+  type BatchingModel,
+  type BatchRequestHooks,
+  type BatchRequestSpec,
+  type BatchSchedulerOptions,
+  type BatchTicket,
+  type FinishedRecord,
+} from './batching.ts';
+export { simulateClosedLoop, type ClosedLoopPrediction, type ClosedLoopWorkload } from './simulate.ts';
+export { batchingModelFromProfile, predictClosedLoop } from './profile-model.ts';
+export { openEventLog, type EventLog } from './event-log.ts';

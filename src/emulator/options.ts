@@ -1,4 +1,7 @@
 import { BenchError } from '../errors.ts';
+import type { Profile } from '../profiles/types.ts';
+import type { BatchingModel } from './batching.ts';
+import { batchingModelFromProfile } from './profile-model.ts';
 import type { Script } from './script.ts';
 
 /** One write the emulator made, for ground-truth timing (see EmulatorOptions.onEvent). */
@@ -38,9 +41,27 @@ export interface EmulatorOptions {
   readonly apiKey?: string;
   /** Like vLLM `--enable-force-include-usage`: the usage chunk even without stream_options. Default false. */
   readonly enableForceIncludeUsage?: boolean;
+  /** The fixed timing model (used when neither `profile` nor `batching` is given). */
   readonly timing?: EmulatorTiming;
   readonly script?: Script;
   readonly onEvent?: (event: EmulatorEvent) => void;
+  /**
+   * A hardware profile (loaded, or an id/path startEmulator loads): serve
+   * with its continuous-batching timing model, its max-model-len and, unless
+   * given, its model id as the served name. Directive/script `ttft`/`itl`
+   * are ignored then: the scheduler decides every token's time.
+   */
+  readonly profile?: Profile | string;
+  /** A batching model without a profile file (overrides the profile's). */
+  readonly batching?: BatchingModel;
+  /**
+   * Clock time per model time: 0.1 runs every modelled duration ten times
+   * faster. Default 1. Applies to both timing models; /metrics durations are
+   * reported in model time, the event log in real time.
+   */
+  readonly timeScale?: number;
+  /** Write the ground-truth event log (event-log.ts) to this file. */
+  readonly eventLog?: string;
 }
 
 /** Options with every default filled in. */
@@ -53,9 +74,15 @@ export interface ResolvedEmulatorOptions {
   readonly toolCallParser: string | undefined;
   readonly apiKey: string | undefined;
   readonly enableForceIncludeUsage: boolean;
+  /** Fixed-model timing in model ms (multiply by timeScale for clock ms). */
   readonly timing: { readonly ttftMs: number; readonly itlMs: number };
   readonly script: Script;
   readonly onEvent: ((event: EmulatorEvent) => void) | undefined;
+  readonly profile: Profile | undefined;
+  /** The batching model in force, or undefined for the fixed model. */
+  readonly batching: BatchingModel | undefined;
+  readonly timeScale: number;
+  readonly eventLog: string | undefined;
 }
 
 export const EMULATOR_DEFAULTS = {
@@ -71,8 +98,12 @@ export const EMULATOR_DEFAULTS = {
 
 /** The one place defaults are applied and options checked. Throws BenchError BAD_CONFIG. */
 export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
-  const names = normaliseNames(options.servedModelName);
-  const maxModelLen = options.maxModelLen ?? EMULATOR_DEFAULTS.maxModelLen;
+  if (typeof options.profile === 'string') {
+    throw new BenchError('BAD_CONFIG', `emulator: profile '${options.profile}' must be loaded first (startEmulator loads ids and paths)`);
+  }
+  const profile = options.profile;
+  const names = normaliseNames(options.servedModelName ?? profile?.model.id);
+  const maxModelLen = options.maxModelLen ?? profile?.vllm.max_model_len ?? EMULATOR_DEFAULTS.maxModelLen;
   if (!Number.isInteger(maxModelLen) || maxModelLen < 1) {
     throw new BenchError('BAD_CONFIG', `emulator: maxModelLen must be a positive integer, got ${String(maxModelLen)}`);
   }
@@ -100,6 +131,14 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
       throw new BenchError('BAD_CONFIG', `emulator: timing.${name} must be a number ≥ 0, got ${String(value)}`);
     }
   }
+  const timeScale = options.timeScale ?? 1;
+  if (!Number.isFinite(timeScale) || timeScale <= 0) {
+    throw new BenchError('BAD_CONFIG', `emulator: timeScale must be a number > 0, got ${String(timeScale)}`, {
+      hint: '0.1 runs ten times faster than the modelled hardware; 1 is real time',
+    });
+  }
+  const batching = options.batching ?? (profile ? batchingModelFromProfile(profile) : undefined);
+  if (batching) checkBatching(batching);
   if (options.apiKey !== undefined && options.apiKey.length === 0) {
     throw new BenchError('BAD_CONFIG', 'emulator: apiKey must not be empty (leave it unset for no auth)');
   }
@@ -115,7 +154,21 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     timing: { ttftMs, itlMs },
     script: options.script ?? { rules: [] },
     onEvent: options.onEvent,
+    profile,
+    batching,
+    timeScale,
+    eventLog: options.eventLog,
   };
+}
+
+function checkBatching(model: BatchingModel): void {
+  const positive: Array<keyof BatchingModel> = ['maxNumSeqs', 'maxNumBatchedTokens', 'prefillTokensPerS', 'decodeStepMs', 'prefixBlockTokens', 'kvCacheTokens'];
+  for (const key of positive) {
+    if (!(Number.isFinite(model[key]) && model[key] > 0)) throw new BenchError('BAD_CONFIG', `emulator: batching.${key} must be a number > 0, got ${String(model[key])}`);
+  }
+  for (const key of ['decodeStepGrowth', 'requestOverheadMs', 'prefixCacheBlocks'] as const) {
+    if (!(Number.isFinite(model[key]) && model[key] >= 0)) throw new BenchError('BAD_CONFIG', `emulator: batching.${key} must be a number ≥ 0, got ${String(model[key])}`);
+  }
 }
 
 function normaliseNames(value: string | readonly string[] | undefined): readonly [string, ...string[]] {

@@ -6,7 +6,9 @@
  * max(len(stop))−1 characters are held back so a partial match never
  * leaks), and the end-of-sequence token, which counts as a generated token
  * and arrives as an empty final delta. Usage = number of steps, so stream
- * and non-stream agree. Pure.
+ * and non-stream agree. Reasoning (a `think` directive) comes first, as
+ * `reasoning_content` deltas, like vLLM with a reasoning parser; it counts
+ * against the budget but stop strings never match inside it. Pure.
  */
 import type { Delta, ToolCallOut } from './protocol.ts';
 import type { PlannedCall, ResolvedReply } from './reply.ts';
@@ -26,6 +28,8 @@ export interface Plan {
   readonly stopReason: string | null;
   /** Non-streaming message content (vLLM: null when auto tool calls carry the answer). */
   readonly content: string | null;
+  /** Non-streaming `reasoning_content` (null when the model did not reason). */
+  readonly reasoning: string | null;
   readonly toolCalls: readonly ToolCallOut[];
   readonly completionTokens: number;
 }
@@ -39,6 +43,7 @@ export interface PlanInput {
 }
 
 type Token =
+  | { readonly kind: 'reasoning'; readonly text: string }
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'tool-start'; readonly call: number; readonly name: string; readonly args: string | null }
   | { readonly kind: 'tool-args'; readonly call: number; readonly args: string }
@@ -46,22 +51,24 @@ type Token =
 
 export function buildPlan(input: PlanInput): Plan {
   const { reply, budget } = input;
-  const ideal = idealTokens(reply, input.ignoreEos ? budget : 0, reply.seed);
+  const thinking: Token[] = (reply.reasoningTokens ?? []).map((text) => ({ kind: 'reasoning', text }));
+  const ideal = [...thinking, ...idealTokens(reply, input.ignoreEos ? budget : 0, reply.seed)];
   const truncated = ideal.length > budget;
   let tokens = truncated ? ideal.slice(0, budget) : ideal;
 
-  // Stop strings apply to the text the model writes before any tool call.
-  const textCount = tokens.findIndex((t) => t.kind !== 'text');
-  const textEnd = textCount < 0 ? tokens.length : textCount;
-  const pieces = tokens.slice(0, textEnd).map((t) => (t.kind === 'text' ? t.text : ''));
+  // Stop strings apply to the text the model writes after reasoning and before any tool call.
+  const textStart = Math.min(thinking.length, tokens.length);
+  const textCount = tokens.slice(textStart).findIndex((t) => t.kind !== 'text');
+  const textEnd = textCount < 0 ? tokens.length : textStart + textCount;
+  const pieces = tokens.slice(textStart, textEnd).map((t) => (t.kind === 'text' ? t.text : ''));
   const stop = findStop(pieces, input.stop);
-  if (stop) tokens = tokens.slice(0, stop.tokenIndex + 1);
+  if (stop) tokens = tokens.slice(0, textStart + stop.tokenIndex + 1);
 
   const ids = reply.toolCalls.map(() => input.makeToolCallId());
-  const held = textDeltasWithHoldback(pieces.slice(0, stop ? stop.tokenIndex + 1 : textEnd), input.stop, stop?.cutAt);
+  const held = textDeltasWithHoldback(pieces.slice(0, stop ? stop.tokenIndex + 1 : pieces.length), input.stop, stop?.cutAt);
   // Held-back text goes out with the finishing end-of-sequence token when the text ends
   // naturally; otherwise (stop match, budget cut, tool call next) with the last text token.
-  const eosFollows = !stop && tokens[held.deltas.length]?.kind === 'eos';
+  const eosFollows = !stop && tokens[textStart + held.deltas.length]?.kind === 'eos';
   const textDeltas = [...held.deltas];
   if (eosFollows) textDeltas.push(held.rest);
   else if (textDeltas.length > 0) textDeltas[textDeltas.length - 1] += held.rest;
@@ -69,10 +76,15 @@ export function buildPlan(input: PlanInput): Plan {
   const args = reply.toolCalls.map(() => '');
   let started = 0;
   let content = '';
+  let reasoning = '';
   tokens.forEach((t, i) => {
     switch (t.kind) {
+      case 'reasoning':
+        reasoning += t.text;
+        steps.push({ delta: { reasoning_content: t.text } });
+        return;
       case 'text': {
-        const text = textDeltas[i] ?? '';
+        const text = textDeltas[i - textStart] ?? '';
         content += text;
         steps.push({ delta: { content: text } });
         return;
@@ -92,7 +104,7 @@ export function buildPlan(input: PlanInput): Plan {
         steps.push({ delta: { tool_calls: [{ index: t.call, function: { arguments: t.args } }] } });
         return;
       case 'eos': {
-        const text = textDeltas[i] ?? '';
+        const text = textDeltas[i - textStart] ?? '';
         content += text;
         steps.push({ delta: reply.toolCalls.length > 0 ? {} : { content: text } });
         return;
@@ -115,6 +127,7 @@ export function buildPlan(input: PlanInput): Plan {
     finishReason,
     stopReason: stop ? stop.matched : null,
     content: toolCalls.length > 0 && reply.toolMode === 'auto' && content === '' ? null : content,
+    reasoning: thinking.length > 0 ? reasoning : null,
     toolCalls,
     completionTokens: steps.length,
   };

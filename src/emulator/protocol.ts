@@ -71,8 +71,9 @@ export function maxTokensTooSmall(param: string, value: number): HttpError {
   return errorResponse(withParameterSuffix(`max_tokens must be at least 1, got ${value}.`, param, value), { param });
 }
 
-/** Injected failure (`fail=STATUS`): 500 as an engine death, else the status phrase. */
-export function injectedFailure(status: number): HttpError {
+/** Injected failure (`fail=STATUS`): 500 as an engine death, else the status phrase; `message` replaces the wording. */
+export function injectedFailure(status: number, message?: string): HttpError {
+  if (message !== undefined) return errorResponse(message, { type: STATUS_CODES[status] ?? 'Error', status });
   if (status === 500) {
     return errorResponse('EngineCore encountered an issue. See stack trace (above) for the root cause.', {
       type: 'InternalServerError',
@@ -285,7 +286,7 @@ export interface ToolCallOut {
 /** Non-streaming ChatCompletionResponse (model_dump: every field, nulls included). */
 export function completionResponse(
   head: ChunkHead,
-  message: { readonly content: string | null; readonly toolCalls: readonly ToolCallOut[] },
+  message: { readonly content: string | null; readonly toolCalls: readonly ToolCallOut[]; readonly reasoning?: string | null },
   finish: { readonly reason: string; readonly stopReason: string | null },
   u: Usage,
 ): unknown {
@@ -305,7 +306,7 @@ export function completionResponse(
           audio: null,
           function_call: null,
           tool_calls: message.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
-          reasoning_content: null,
+          reasoning_content: message.reasoning ?? null,
         },
         logprobs: null,
         finish_reason: finish.reason,

@@ -36,6 +36,14 @@ export interface ResolvedReply {
   readonly itlMs?: number;
   readonly abortAfterTokens?: number;
   readonly failStatus?: number;
+  /** Error message for `failStatus` (default: the emulator's own wording). */
+  readonly failMessage?: string;
+  /** `retry-after` seconds to send with `failStatus`. */
+  readonly retryAfterSeconds?: number;
+  /** Reasoning token pieces, streamed as `reasoning_content` before the answer (empty: none). */
+  readonly reasoningTokens?: readonly string[];
+  /** Answer with a description of the request as received (the server builds the text). */
+  readonly echo?: boolean;
   /** Where the reply came from: "directive", "script:<name or #index>", or "default". */
   readonly source: string;
   /** Directive problems, for diagnostics. */
@@ -51,6 +59,10 @@ interface Draft {
   itlMs?: number;
   abortAfterTokens?: number;
   failStatus?: number;
+  failMessage?: string;
+  retryAfterSeconds?: number;
+  think?: string;
+  echo?: boolean;
   source: string;
 }
 
@@ -75,13 +87,21 @@ export function resolveReply(request: ChatRequest, script: Script): ResolvedRepl
 }
 
 function hasAnswer(d: Directive, tools: readonly ToolSpec[]): boolean {
-  return d.say !== undefined || d.tokens !== undefined || (d.tool !== undefined && tools.some((t) => t.name === d.tool));
+  return (
+    d.say !== undefined ||
+    d.tokens !== undefined ||
+    d.echo === true ||
+    (d.tool !== undefined && tools.some((t) => t.name === d.tool)) ||
+    (d.calls ?? []).some((c) => tools.some((t) => t.name === c.name))
+  );
 }
 
 function fromDirective(d: Directive, tools: readonly ToolSpec[], seed: number): Draft {
   const text = d.say !== undefined ? splitIntoTokens(d.say) : d.tokens !== undefined ? fillerTokens(d.tokens, seed) : null;
-  const calls = d.tool !== undefined && tools.some((t) => t.name === d.tool) ? [{ name: d.tool, arguments: d.args }] : [];
-  const draft: Draft = { text: text ?? (calls.length > 0 ? [] : null), calls, source: 'directive' };
+  const offered = (name: string): boolean => tools.some((t) => t.name === name);
+  const calls: Draft['calls'] = d.tool !== undefined && offered(d.tool) ? [{ name: d.tool, arguments: d.args }] : [];
+  for (const c of d.calls ?? []) if (offered(c.name)) calls.push({ name: c.name, arguments: c.arguments });
+  const draft: Draft = { text: text ?? (calls.length > 0 || d.echo === true ? [] : null), calls, source: 'directive' };
   overlayKnobs(draft, d);
   return draft;
 }
@@ -91,6 +111,10 @@ function overlayKnobs(draft: Draft, d: Directive): void {
   if (d.itlMs !== undefined) draft.itlMs = d.itlMs;
   if (d.abortAfterTokens !== undefined) draft.abortAfterTokens = d.abortAfterTokens;
   if (d.failStatus !== undefined) draft.failStatus = d.failStatus;
+  if (d.failMessage !== undefined) draft.failMessage = d.failMessage;
+  if (d.retryAfterSeconds !== undefined) draft.retryAfterSeconds = d.retryAfterSeconds;
+  if (d.think !== undefined) draft.think = d.think;
+  if (d.echo === true) draft.echo = true;
 }
 
 function fromScript(reply: ScriptReply, name: string, seed: number): Draft {
@@ -143,6 +167,10 @@ function bind(draft: Draft, request: ChatRequest, seed: number, problems: readon
     ...(draft.itlMs !== undefined ? { itlMs: draft.itlMs } : {}),
     ...(draft.abortAfterTokens !== undefined ? { abortAfterTokens: draft.abortAfterTokens } : {}),
     ...(draft.failStatus !== undefined ? { failStatus: draft.failStatus } : {}),
+    ...(draft.failMessage !== undefined ? { failMessage: draft.failMessage } : {}),
+    ...(draft.retryAfterSeconds !== undefined ? { retryAfterSeconds: draft.retryAfterSeconds } : {}),
+    ...(draft.think !== undefined && draft.think !== '' ? { reasoningTokens: splitIntoTokens(draft.think) } : {}),
+    ...(draft.echo === true ? { echo: true } : {}),
     source: draft.source,
     problems,
     seed,

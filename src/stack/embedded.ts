@@ -109,6 +109,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       description: `${CCR_NAME} ${gateway.version} → vLLM emulator (EMULATED)`,
       gateway: { name: CCR_NAME, version: gateway.version },
       backend: { name: EMULATOR_NAME, version: TOOL_VERSION },
+      backendUrl: backend.url,
     },
     secrets,
     // The same object CCR's stop() adds its copied logs to.

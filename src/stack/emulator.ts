@@ -19,7 +19,15 @@ export interface EmulatorArgsInput {
   readonly extra?: readonly string[];
 }
 
-/** The `emulate` command line (after the bin path). */
+/**
+ * The context window the embedded stack gives its backend: Qwen2.5-Coder-32B's
+ * documented maximum with YaRN rope scaling (4 × 32768). A correctly set-up
+ * vLLM for Claude Code needs room for a ~12k-token first request plus its
+ * max_tokens; the guide's 8192 cannot hold even the prompt.
+ */
+export const EMBEDDED_MAX_MODEL_LEN = 131072;
+
+/** The `emulate` command line (after the bin path). Extras come last, so they override. */
 export function buildEmulatorArgs(input: EmulatorArgsInput): string[] {
   return [
     'emulate',
@@ -28,6 +36,8 @@ export function buildEmulatorArgs(input: EmulatorArgsInput): string[] {
     '--ready-json',
     '--served-model-name',
     input.servedModelName,
+    '--max-model-len',
+    String(EMBEDDED_MAX_MODEL_LEN),
     ...(input.autoToolChoice ? ['--enable-auto-tool-choice', '--tool-call-parser', 'hermes'] : []),
     ...(input.extra ?? []),
   ];

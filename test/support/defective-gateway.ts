@@ -9,6 +9,22 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  authRefusal,
+  bodyLimitRefusal,
+  CATALOGUE_A_DEFECTS,
+  directiveItl,
+  extraRoute,
+  requestIdHeader,
+  requestRefusal,
+  shapeMessage,
+  stopAt,
+  thinkingBlock,
+  writeStream,
+  type RawReply,
+} from './defective-gateway-catalogue-a.ts';
+
+export { CATALOGUE_A_DEFECTS } from './defective-gateway-catalogue-a.ts';
 
 /** Every defect the gateway can reproduce. */
 export const DEFECTS = [
@@ -65,12 +81,15 @@ export const DEFECTS = [
   'no-auth-check',
 ] as const;
 
-export type Defect = (typeof DEFECTS)[number];
+/** Every defect: the core ones above, and those of catalogue areas T/R/N/C/M (see defective-gateway-catalogue-a.ts). */
+export type Defect = (typeof DEFECTS)[number] | (typeof CATALOGUE_A_DEFECTS)[number];
 
 export interface DefectiveGatewayOptions {
   readonly defects?: readonly Defect[];
   /** Key the gateway accepts as x-api-key or Bearer (default: a fixed test key). */
   readonly apiKey?: string;
+  /** Model ids /v1/models lists and the unknown-model defects accept (default: ['claude-test-model']). */
+  readonly models?: readonly string[];
 }
 
 /** One request as the gateway received it. */
@@ -97,6 +116,8 @@ type Block = Json & { type: string };
 interface Answer {
   content: Block[];
   stopReason: string;
+  /** The stop sequence that ended the answer, when one did. */
+  stopSequence?: string;
   inputTokens: number;
   outputTokens: number;
 }
@@ -202,10 +223,12 @@ function validate(body: unknown, has: (d: Defect) => boolean): Json {
   }
   let priorToolIds: string[] = [];
   for (const m of messages as unknown[]) {
-    if (!isObject(m) || (m['role'] !== 'user' && m['role'] !== 'assistant')) invalid('messages: each message needs role user or assistant');
+    if (!isObject(m) || (m['role'] !== 'user' && m['role'] !== 'assistant' && m['role'] !== 'system')) invalid('messages: each message needs role user, assistant or system');
     const msg = m as Json;
     const content = msg['content'];
     if (typeof content !== 'string' && !Array.isArray(content)) invalid('messages.content: Input should be a string or a list');
+    // Mid-conversation system messages (Claude Code ≥ 2.1.154) sit between turns without breaking tool pairing.
+    if (msg['role'] === 'system') continue;
     const blocks = Array.isArray(content) ? content.filter(isObject) : [];
     if (msg['role'] === 'user') {
       for (const b of blocks) {
@@ -243,8 +266,10 @@ function answer(req: Json, has: (d: Defect) => boolean): Answer {
   if (tool) {
     const name = String(tool['name']);
     const input = has('tool-input-invalid') ? { town: 'Paris' } : sampleFromSchema(tool['input_schema']);
+    const call: Block = { type: 'tool_use', id: toolId(name, has), name, input };
+    const thinking = thinkingBlock(req) as Block | null;
     return {
-      content: [{ type: 'tool_use', id: toolId(name, has), name, input }],
+      content: [...(thinking ? [thinking] : []), ...(has('empty-text-block') ? [{ type: 'text', text: '' }] : []), call],
       stopReason: has('tool-stop-end-turn') ? 'end_turn' : 'tool_use',
       inputTokens,
       outputTokens: estimateTokens(input) + 8,
@@ -255,11 +280,25 @@ function answer(req: Json, has: (d: Defect) => boolean): Answer {
   else if (d.tokens !== undefined) words = Array.from({ length: d.tokens }, (_, i) => FILLER[i % FILLER.length] as string);
   else words = ['Hello!', 'How', 'can', 'I', 'help?'];
   let stopReason = 'end_turn';
+  let stopSequence: string | undefined;
   if (words.length > maxTokens && !has('ignore-max-tokens')) {
     words = words.slice(0, maxTokens);
     stopReason = 'max_tokens';
   }
-  return { content: [{ type: 'text', text: words.join(' ') }], stopReason, inputTokens, outputTokens: Math.max(1, words.length) };
+  const stopped = stopAt(words, req, has);
+  if (stopped) {
+    words = stopped.words;
+    stopReason = 'stop_sequence';
+    stopSequence = stopped.sequence;
+    if (has('stop-sequence-as-end-turn')) {
+      stopReason = 'end_turn';
+      stopSequence = undefined;
+    }
+  }
+  const thinking = thinkingBlock(req) as Block | null;
+  if (thinking && has('empty-answer-with-thinking')) return { content: [], stopReason, inputTokens, outputTokens: 1 };
+  const content: Block[] = [...(thinking ? [thinking] : []), { type: 'text', text: words.join(' ') }];
+  return { content, stopReason, ...(stopSequence !== undefined ? { stopSequence } : {}), inputTokens, outputTokens: Math.max(1, words.length) };
 }
 
 function stopReasonOut(reason: string, has: (d: Defect) => boolean): string | null {
@@ -293,9 +332,9 @@ function messageBody(req: Json, a: Answer, id: string, has: (d: Defect) => boole
     };
   }
   const content = a.content.map((b) => (b.type === 'tool_use' && has('tool-input-string') ? { ...b, input: JSON.stringify(b['input']) } : b));
-  const body: Json = { id, type: 'message', role: 'assistant', model: req['model'], content, stop_reason: stopReason, stop_sequence: null, usage };
+  const body: Json = { id, type: 'message', role: 'assistant', model: req['model'], content, stop_reason: stopReason, stop_sequence: a.stopSequence ?? null, usage };
   if (has('missing-stop-sequence')) delete body['stop_sequence'];
-  return body;
+  return shapeMessage(body, has);
 }
 
 interface Frame {
@@ -322,6 +361,10 @@ function blockEvents(block: Block, index: number, has: (d: Defect) => boolean): 
       const delta = has('wrong-delta-type') ? { type: 'thinking_delta', thinking: piece } : { type: 'text_delta', text: piece };
       frames.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta } });
     });
+  } else if (block.type === 'thinking') {
+    frames.push({ event: 'content_block_start', data: { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } } });
+    frames.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: block['thinking'] } } });
+    frames.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: block['signature'] } } });
   } else {
     const inStartOnly = has('tool-input-in-start-only');
     const start: Json = { type: 'tool_use', id: block['id'], name: block['name'], input: inStartOnly ? block['input'] : {} };
@@ -386,7 +429,7 @@ function streamFrames(req: Json, a: Answer, id: string, has: (d: Defect) => bool
   }
   frames.push(...blockFrames);
 
-  const delta: Json = { stop_reason: stopReasonOut(a.stopReason, has), stop_sequence: null };
+  const delta: Json = { stop_reason: stopReasonOut(a.stopReason, has), stop_sequence: a.stopSequence ?? null };
   if (has('missing-stop-sequence')) delete delta['stop_sequence'];
   const messageDelta: Frame = { event: 'message_delta', data: { type: 'message_delta', delta, usage } };
   if (has('no-delta-usage')) delete messageDelta.data['usage'];
@@ -433,13 +476,19 @@ export async function startDefectiveGateway(options: DefectiveGatewayOptions = {
   const apiKey = options.apiKey ?? 'sk-defective-gateway-test-key';
   const has = (d: Defect): boolean => defects.includes(d);
   const requests: ReceivedRequest[] = [];
+  const models = options.models ?? ['claude-test-model'];
+  const countQueue = { tail: Promise.resolve() };
+  const sendRaw = (res: http.ServerResponse, reply: RawReply): void => {
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body);
+  };
 
   const sendError = (res: http.ServerResponse, status: number, type: string, message: string): void => {
     const requestId = randomId('req_');
     let body: Json;
     if (has('openai-error-envelope')) body = { error: { message, type: 'invalid_request_error', param: null, code: String(status) } };
     else body = { type: 'error', error: { type: has('wrong-error-type') ? (WRONG_ERROR_TYPE[status] ?? 'Error') : type, message }, request_id: requestId };
-    res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId });
+    res.writeHead(status, { 'content-type': 'application/json', ...requestIdHeader(has, requestId) });
     res.end(JSON.stringify(body));
   };
 
@@ -447,6 +496,17 @@ export async function startDefectiveGateway(options: DefectiveGatewayOptions = {
     const raw = await readBody(req);
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw });
     const url = new URL(req.url ?? '/', 'http://gateway.test');
+    const tooLarge = bodyLimitRefusal(raw, has);
+    if (tooLarge) {
+      sendRaw(res, tooLarge);
+      return;
+    }
+    const extra = await extraRoute({ method: req.method ?? '', url, raw, headers: req.headers, apiKey, models, has, queue: countQueue });
+    if (extra === 'hang') return;
+    if (extra) {
+      sendRaw(res, extra);
+      return;
+    }
     if (req.method === 'HEAD') {
       res.writeHead(200).end();
       return;
@@ -455,10 +515,9 @@ export async function startDefectiveGateway(options: DefectiveGatewayOptions = {
       sendError(res, 404, 'not_found_error', `Route ${req.method ?? ''} ${req.url ?? ''} not found`);
       return;
     }
-    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers['authorization'] ?? '')?.[1];
-    const key = req.headers['x-api-key'] ?? bearer;
-    if (!has('no-auth-check') && key !== apiKey) {
-      sendError(res, 401, 'authentication_error', 'invalid x-api-key');
+    const refused = authRefusal(req.headers, apiKey, has);
+    if (!has('no-auth-check') && refused) {
+      sendError(res, 401, 'authentication_error', (JSON.parse(refused.body) as { error: { message: string } }).error.message);
       return;
     }
     let body: unknown;
@@ -468,18 +527,22 @@ export async function startDefectiveGateway(options: DefectiveGatewayOptions = {
       sendError(res, 400, 'invalid_request_error', 'request body is not valid JSON');
       return;
     }
+    const refusal = requestRefusal(body, req.headers, models, has);
+    if (refusal) {
+      sendRaw(res, refusal);
+      return;
+    }
     const valid = validate(body, has);
     const result = answer(valid, has);
     const id = randomId('msg_');
     const requestId = randomId('req_');
     if (valid['stream'] !== true) {
-      res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
+      res.writeHead(200, { 'content-type': 'application/json', ...requestIdHeader(has, requestId) });
       res.end(JSON.stringify(messageBody(valid, result, id, has)));
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId });
-    for (const frame of serialize(streamFrames(valid, result, id, has), has)) res.write(frame);
-    res.end();
+    const frames = serialize(streamFrames(valid, result, id, has), has);
+    await writeStream(req, res, frames, directiveItl(lastUserText(valid['messages'] as unknown[])), has);
   };
 
   const server = http.createServer((req, res) => {

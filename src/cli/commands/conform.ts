@@ -12,6 +12,7 @@ export interface ConformCliOptions {
   timeout: number;
   json?: boolean;
   strict?: boolean;
+  fixtures?: string;
 }
 
 export function registerConformCommand(program: Command): void {
@@ -27,6 +28,7 @@ export function registerConformCommand(program: Command): void {
     .option('--timeout <seconds>', 'per-request idle timeout', parseSeconds, 300)
     .option('--json', 'print results.json to stdout instead of the table')
     .option('--strict', 'exit 1 on any failed check, not only blockers')
+    .option('--fixtures <dir>', 'also replay recorded requests (claude-bench record output: a session folder or a folder of them), one check each')
     .action(async (opts: ConformCliOptions) => {
       const { runConform } = await import('../run-conform.ts');
       process.exitCode = await runConform(opts);

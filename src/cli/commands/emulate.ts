@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { BenchError } from '../../errors.ts';
+import type { ResolvedEmulatorOptions } from '../../emulator/options.ts';
 import { parsePort } from '../options.ts';
 
 /** Options of `claude-bench emulate`, as commander hands them over. */
@@ -7,7 +8,8 @@ export interface EmulateCliOptions {
   host: string;
   port: number;
   servedModelName?: string[];
-  maxModelLen: number;
+  /** Unset: the profile's max-model-len, else 32768. */
+  maxModelLen?: number;
   enableAutoToolChoice?: boolean;
   toolCallParser?: string;
   apiKey?: string;
@@ -16,6 +18,10 @@ export interface EmulateCliOptions {
   itlMs: number;
   script?: string;
   readyJson?: boolean;
+  /** Profile id or path: the continuous-batching timing model. */
+  profile?: string;
+  timeScale: number;
+  eventLog?: string;
 }
 
 /** Where `runEmulate` writes and how it learns to stop (injectable for tests). */
@@ -38,13 +44,16 @@ export function registerEmulateCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8000)
     .option('--served-model-name <names...>', 'model name(s) to serve, as vLLM (default: Qwen/Qwen2.5-Coder-32B-Instruct)')
-    .option('--max-model-len <tokens>', 'context window in tokens, as vLLM', parsePositiveInt, 32768)
+    .option('--max-model-len <tokens>', 'context window in tokens, as vLLM (default: the profile\'s, else 32768)', parsePositiveInt)
     .option('--enable-auto-tool-choice', 'allow tool_choice "auto" (needs --tool-call-parser), as vLLM; off by default')
     .option('--tool-call-parser <name>', 'tool call parser name, as vLLM (e.g. hermes)')
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" on /v1 routes, as vLLM')
     .option('--enable-force-include-usage', 'send the usage chunk on every stream, even without stream_options, as vLLM')
-    .option('--ttft-ms <ms>', 'time to first token', parseMillis, 50)
-    .option('--itl-ms <ms>', 'time between tokens', parseMillis, 5)
+    .option('--ttft-ms <ms>', 'time to first token (fixed timing model, without --profile)', parseMillis, 50)
+    .option('--itl-ms <ms>', 'time between tokens (fixed timing model, without --profile)', parseMillis, 5)
+    .option('--profile <id|file>', 'hardware profile (profiles/*.json): continuous-batching timing model, its max-model-len and model name')
+    .option('--time-scale <factor>', 'clock time per modelled time: 0.1 runs 10× faster (figures in /metrics stay in modelled time)', parseTimeScale, 1)
+    .option('--event-log <file>', 'write one JSON line per response write: request_id, t_epoch_ms, kind, token_index (ground truth for perf)')
     .option('--script <file>', 'JSON script of replies (format: src/emulator/script.ts)')
     .option('--ready-json', 'print {"event":"ready","url","port","pid"} on stdout once listening')
     .action(async (opts: EmulateCliOptions) => {
@@ -68,7 +77,10 @@ export async function runEmulate(opts: EmulateCliOptions, io: EmulateIo = proces
     host: opts.host,
     port: opts.port,
     ...(opts.servedModelName !== undefined ? { servedModelName: opts.servedModelName } : {}),
-    maxModelLen: opts.maxModelLen,
+    ...(opts.maxModelLen !== undefined ? { maxModelLen: opts.maxModelLen } : {}),
+    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+    ...(opts.eventLog !== undefined ? { eventLog: opts.eventLog } : {}),
+    timeScale: opts.timeScale,
     enableAutoToolChoice: opts.enableAutoToolChoice === true,
     ...(opts.toolCallParser !== undefined ? { toolCallParser: opts.toolCallParser } : {}),
     ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
@@ -82,10 +94,12 @@ export async function runEmulate(opts: EmulateCliOptions, io: EmulateIo = proces
       `claude-bench emulate: EMULATED vLLM (OpenAI-compatible test double, not real hardware) at ${emulator.url}` +
         ` — model ${o.servedModelNames.join(', ')}, max-model-len ${o.maxModelLen},` +
         ` auto tool choice ${o.enableAutoToolChoice ? `on (${o.toolCallParser ?? ''})` : 'off'},` +
-        ` ttft ${o.timing.ttftMs} ms, itl ${o.timing.itlMs} ms${script ? `, script ${opts.script ?? ''} (${script.rules.length} rules)` : ''}` +
+        ` ${timingLine(o)}${script ? `, script ${opts.script ?? ''} (${script.rules.length} rules)` : ''}` +
         `${o.apiKey !== undefined ? ', api key required' : ''}${o.enableForceIncludeUsage ? ', usage forced' : ''}\n`,
     );
     if (opts.readyJson) {
+      // The ready line stays exactly {event,url,port,pid} (the stack layer and tests parse it);
+      // the time scale and timing model are on GET /claude-bench/info.
       io.stdout.write(`${JSON.stringify({ event: 'ready', url: emulator.url, port: emulator.port, pid: process.pid })}\n`);
     }
     await io.untilStopped();
@@ -93,6 +107,18 @@ export async function runEmulate(opts: EmulateCliOptions, io: EmulateIo = proces
     await emulator.close();
   }
   io.stderr.write('claude-bench emulate: stopped\n');
+}
+
+/** The timing part of the start-up line. */
+function timingLine(o: ResolvedEmulatorOptions): string {
+  const scale = o.timeScale === 1 ? '' : `, time scale ${o.timeScale} (${(1 / o.timeScale).toFixed(1)}× faster)`;
+  if (!o.batching) return `fixed timing: ttft ${o.timing.ttftMs} ms, itl ${o.timing.itlMs} ms${scale}`;
+  const b = o.batching;
+  const from = o.profile ? `profile ${o.profile.id}` : 'batching model';
+  return (
+    `${from}: continuous batching, max-num-seqs ${b.maxNumSeqs}, prefill ${b.prefillTokensPerS} tok/s,` +
+    ` decode step ${b.decodeStepMs} ms (+${b.decodeStepGrowth * 100}%/seq), overhead ${b.requestOverheadMs} ms, prefix cache ${b.prefixCacheBlocks} blocks${scale}`
+  );
 }
 
 function processIo(): EmulateIo {
@@ -115,6 +141,12 @@ function processIo(): EmulateIo {
 function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function parseTimeScale(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a factor > 0 (0.1 = ten times faster)');
   return n;
 }
 

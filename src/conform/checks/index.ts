@@ -5,6 +5,8 @@
  */
 import type { Check } from '../check.ts';
 import { ERROR_CHECKS } from './errors.ts';
+import { GUIDE_CHECKS } from './guide.ts';
+import { LIVE_CLIENT_CHECKS } from './live-client.ts';
 import { REQUEST_CHECKS } from './request.ts';
 import { RESPONSE_CHECKS } from './response.ts';
 import { SDK_CHECKS } from './sdk.ts';
@@ -13,6 +15,12 @@ import { STREAMING_CHECKS } from './streaming.ts';
 import { TOOL_CHECKS } from './tools.ts';
 import { TRANSPORT_CHECKS } from './transport.ts';
 import { USAGE_CHECKS } from './usage.ts';
+import { CONTEXT_WINDOW_CHECKS } from './context-window.ts';
+import { COUNT_TOKENS_CHECKS } from './count-tokens.ts';
+import { MODEL_CHECKS } from './models.ts';
+import { REQUEST_TOLERANCE_CHECKS } from './request-tolerance.ts';
+import { RESPONSE_CATALOGUE_CHECKS } from './response-catalogue.ts';
+import { TRANSPORT_CATALOGUE_CHECKS } from './transport-catalogue.ts';
 
 /** Each area's checks, as defined. */
 export const CHECK_GROUPS: readonly Readonly<Record<string, Check>>[] = [
@@ -25,6 +33,14 @@ export const CHECK_GROUPS: readonly Readonly<Record<string, Check>>[] = [
   TOOL_CHECKS,
   ERROR_CHECKS,
   SDK_CHECKS,
+  LIVE_CLIENT_CHECKS,
+  GUIDE_CHECKS,
+  TRANSPORT_CATALOGUE_CHECKS,
+  REQUEST_TOLERANCE_CHECKS,
+  RESPONSE_CATALOGUE_CHECKS,
+  COUNT_TOKENS_CHECKS,
+  MODEL_CHECKS,
+  CONTEXT_WINDOW_CHECKS,
 ];
 
 /** Every check by id. */
@@ -38,6 +54,14 @@ export const CHECKS = {
   ...TOOL_CHECKS,
   ...ERROR_CHECKS,
   ...SDK_CHECKS,
+  ...LIVE_CLIENT_CHECKS,
+  ...GUIDE_CHECKS,
+  ...TRANSPORT_CATALOGUE_CHECKS,
+  ...REQUEST_TOLERANCE_CHECKS,
+  ...RESPONSE_CATALOGUE_CHECKS,
+  ...COUNT_TOKENS_CHECKS,
+  ...MODEL_CHECKS,
+  ...CONTEXT_WINDOW_CHECKS,
 } as const;
 
 export type CheckId = keyof typeof CHECKS;

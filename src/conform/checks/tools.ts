@@ -6,6 +6,7 @@ import { EXCHANGE_LABELS, exchange, WEATHER_TOOL } from '../exchanges.ts';
 import { TOOL_USE_ID_PATTERN } from '../protocol.ts';
 import { accumulateStream } from '../stream-accumulator.ts';
 import { messageShapeProblems } from './response.ts';
+import { AUTO_TOOL_EXCHANGES, autoToolExchange, readAnswer, toolUses } from './scripted.ts';
 import { ensureAnswered, isObject, listSome, readMessage, readStream, type Json } from './support.ts';
 
 // Tool schemas come from users' tools in general; unknown keywords must not throw.
@@ -22,6 +23,24 @@ interface ToolUseSeen {
   readonly name: unknown;
   readonly stopReason: unknown;
   readonly evidence: string;
+}
+
+/**
+ * Tool calls the model chose itself (no tool_choice), streamed and not:
+ * Claude Code never forces a tool, so this is the stop_reason it depends on.
+ * Answers that failed are other checks' findings and are left out.
+ */
+async function autoToolUsesSeen(ctx: CheckContext): Promise<ToolUseSeen[]> {
+  const seen: ToolUseSeen[] = [];
+  for (const name of Object.keys(AUTO_TOOL_EXCHANGES) as (keyof typeof AUTO_TOOL_EXCHANGES)[]) {
+    const read = readAnswer(await autoToolExchange(ctx, name), AUTO_TOOL_EXCHANGES[name]);
+    if (!read.ok) continue;
+    const finalFrame = read.value.events.filter((e) => e.data.includes('"message_delta"')).at(-1)?.raw;
+    for (const block of toolUses(read.value)) {
+      seen.push({ source: AUTO_TOOL_EXCHANGES[name], id: block['id'], name: block['name'], stopReason: read.value.stopReason, evidence: finalFrame ?? read.value.evidence });
+    }
+  }
+  return seen;
 }
 
 /** Every tool_use block the two forced-tool answers returned (answers that failed are skipped). */
@@ -89,19 +108,44 @@ export const TOOL_CHECKS = defineChecks({
     },
   },
   U3: {
-    title: 'Answers with tool_use stop with stop_reason tool_use',
+    title: 'Tool calls the model chooses (no tool_choice, as Claude Code) stop with tool_use',
     area: 'tools',
     severity: 'blocker',
     refs: [],
     async run(ctx) {
-      const seen = await toolUsesSeen(ctx);
-      if (seen.length === 0) return outcome('skip', 'neither forced tool call came back with a tool_use block (see U1 and N5)');
+      const seen = await autoToolUsesSeen(ctx);
+      if (seen.length === 0) {
+        return outcome('skip', 'the model answered the weather question without calling get_weather (streamed and not), so there is no tool call to judge; the forced calls are judged by U3b');
+      }
       const wrong = seen.filter((s) => s.stopReason !== 'tool_use');
       const first = wrong[0];
       if (first) {
-        return outcome('fail', `${first.source}: stop_reason ${quote(first.stopReason ?? null)} on an answer that calls a tool; expected "tool_use" (Claude Code runs tools only then)`, first.evidence);
+        return outcome(
+          'fail',
+          `${first.source}: stop_reason ${quote(first.stopReason ?? null)} on an answer that calls a tool; expected "tool_use" (Claude Code runs the tools only then, else the turn just ends)`,
+          first.evidence,
+        );
       }
-      return outcome('pass', `stop_reason "tool_use" on ${new Set(seen.map((s) => s.source)).size} answer(s) with tool calls`);
+      return outcome('pass', `stop_reason "tool_use" on ${new Set(seen.map((s) => s.source)).size} answer(s) whose tool call the model chose`);
+    },
+  },
+  U3b: {
+    title: 'Forced tool_choice calls stop with tool_use',
+    area: 'tools',
+    severity: 'degraded',
+    refs: [],
+    async run(ctx) {
+      const seen = await toolUsesSeen(ctx);
+      if (seen.length === 0) return outcome('skip', 'neither forced tool call came back with a tool_use block (see U1 and N5)');
+      const first = seen.find((s) => s.stopReason !== 'tool_use');
+      if (first) {
+        return outcome(
+          'fail',
+          `${first.source}: stop_reason ${quote(first.stopReason ?? null)} on a call forced with tool_choice {type:"tool"}; the API answers "tool_use". Claude Code never forces a tool (U3 judges its path), but SDK clients that do will not run the tool`,
+          first.evidence,
+        );
+      }
+      return outcome('pass', `stop_reason "tool_use" on ${new Set(seen.map((s) => s.source)).size} forced tool call(s)`);
     },
   },
   U4: {

@@ -11,6 +11,8 @@ describe('buildEmulatorArgs', () => {
       '--ready-json',
       '--served-model-name',
       'm',
+      '--max-model-len',
+      '131072',
       '--enable-auto-tool-choice',
       '--tool-call-parser',
       'hermes',

@@ -1,0 +1,328 @@
+import path from 'node:path';
+import { createClient, openObservationLog, type Client, type ObservationLog } from '../client/index.ts';
+import { BenchError, EXIT } from '../errors.ts';
+import { calibrateAgainstEmulator, type CalibrationResult } from '../perf/calibrate.ts';
+import { renderPerf } from '../perf/console.ts';
+import { collectFingerprint, hardwareMismatch } from '../perf/fingerprint.ts';
+import { Progress } from '../perf/progress.ts';
+import { runPerfPlan, type LevelSettings, type PerfOutcome } from '../perf/runner.ts';
+import { startSelfMeasure } from '../perf/self-measure.ts';
+import { detectBuffering } from '../perf/buffering.ts';
+import { tInterval } from '../perf/stats.ts';
+import { judgeTargets } from '../perf/verdicts.ts';
+import { DEFAULT_WORKLOAD, estimatePrompt, resolveWorkload } from '../perf/workloads/index.ts';
+import { profileCeiling } from '../profiles/ceiling.ts';
+import { loadProfile } from '../profiles/load.ts';
+import type { Profile } from '../profiles/types.ts';
+import { collectEnvironment } from '../results/environment.ts';
+import { redactUrl } from '../results/redact.ts';
+import { writeRunResult } from '../results/write.ts';
+import { startEmbeddedStack, type RunningStack } from '../stack/embedded.ts';
+import { RESULT_SCHEMA_VERSION, type PerfResult, type PerfRun, type PerfVerdict, type RunResult, type Target } from '../types.ts';
+import { TOOL_VERSION } from '../version.ts';
+import type { PerfCliOptions } from './commands/perf.ts';
+import { preflight } from './preflight.ts';
+import { DEFAULT_MODEL } from './run-conform.ts';
+import { interruptController, prepareOutDir, resolveApiKey } from './run-session.ts';
+
+/**
+ * Default emulator time scale with a profile on the embedded stack: 20×
+ * faster than the modelled hardware, so `perf --profile e5-2680` (a sweep of
+ * ~8 levels of 10 s think time and 128-token answers at ~10 tokens/s) ends
+ * in about a minute. Gateway and client overheads are multiplied by 20 when
+ * scaled back (a few ms of wall time become tens of model ms), small next to
+ * the profile's seconds of TTFT; the calibration burst reports the client's part.
+ */
+export const DEFAULT_PROFILE_TIME_SCALE = 0.05;
+/** Per-level bounds when none are given: wall seconds on real hardware, model seconds under a time scale. */
+const DEFAULT_LEVEL_S_REAL = 300;
+const DEFAULT_LEVEL_S_MODEL = 100;
+const DEFAULT_DRAIN_S_REAL = 120;
+const DEFAULT_DRAIN_S_MODEL = 60;
+
+/**
+ * `claude-bench perf`: stand up (or reach) the target, run the load levels
+ * or the capacity sweep, judge the profile's targets, write results.json and
+ * requests.jsonl, print the verdict table. Returns the exit code.
+ */
+export async function runPerf(opts: PerfCliOptions): Promise<number> {
+  if (opts.concurrency === 'sweep' && opts.profile === undefined) {
+    throw new BenchError('BAD_USAGE', '--concurrency sweep needs --profile (the targets the sweep searches against)', { hint: 'e.g. --profile e5-2680' });
+  }
+  if (opts.concurrency === 'sweep' && opts.rate !== undefined) {
+    throw new BenchError('BAD_USAGE', '--concurrency sweep searches closed-loop users; it cannot be combined with --rate');
+  }
+  const profile = opts.profile !== undefined ? await loadProfile(opts.profile) : null;
+  const embedded = opts.target === undefined;
+  const timeScale = opts.timeScale ?? (embedded && profile !== null ? DEFAULT_PROFILE_TIME_SCALE : 1);
+  const outDir = await prepareOutDir(opts.out);
+  const startedAt = new Date();
+  const interrupt = interruptController();
+  const secrets: string[] = [];
+  const progress = new Progress(process.stderr);
+  let stack: RunningStack | undefined;
+  let log: ObservationLog | undefined;
+  let client: Client | undefined;
+  try {
+    const eventLog = embedded ? path.join(outDir, 'emulator-events.jsonl') : undefined;
+    const target = await reachTarget(opts, profile, timeScale, outDir, eventLog, interrupt.signal, secrets, (s) => (stack = s));
+    const fingerprint = collectFingerprint(target, profile?.id ?? null);
+
+    log = await openObservationLog(path.join(outDir, 'requests.jsonl'), { secrets, compact: true });
+    const openLog = log;
+    client = createClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: opts.timeout * 1000 });
+    if (target.kind === 'external' && opts.api === 'messages') await preflight(client, target, Math.min(opts.timeout * 1000, 60_000));
+
+    const workloadName = opts.workload ?? (profile !== null ? 'profile' : DEFAULT_WORKLOAD);
+    const workload = await resolveWorkload(workloadName, {
+      model: target.model,
+      emulated: target.emulated,
+      ...(profile !== null ? { profile } : {}),
+    });
+    const prompt = estimatePrompt(workload);
+    const levels = opts.concurrency ?? (profile !== null ? 'sweep' : [1, 2, 4]);
+    const settings = levelSettings(opts, timeScale);
+    const warnings: string[] = [];
+    if (profile !== null && prompt.max_context_tokens > profile.vllm.max_model_len) {
+      warnings.push(
+        `workload ${workload.name} needs ~${prompt.max_context_tokens} tokens of context (prompt + max_tokens), more than the profile's --max-model-len ${profile.vllm.max_model_len}: vLLM answers such requests with HTTP 400`,
+      );
+    }
+
+    process.stderr.write(
+      `claude-bench: perf against ${redactUrl(target.baseUrl)} — workload ${workload.name}, ` +
+        `${levels === 'sweep' ? 'capacity sweep' : `users ${levels.join(', ')}`}${opts.repeat > 1 ? ` ×${opts.repeat}` : ''}` +
+        `${target.emulated ? `, EMULATED${timeScale !== 1 ? ` at time scale ${timeScale}` : ''}` : ''}\n`,
+    );
+    const self = startSelfMeasure();
+    let outcome: PerfOutcome;
+    try {
+      outcome = await runPerfPlan(
+        {
+          client,
+          workload,
+          protocol: opts.api,
+          ...(opts.api === 'chat' ? { chatModel: target.model } : {}),
+          signal: interrupt.signal,
+          emulated: target.emulated,
+          progress,
+          onRequest: (line) => openLog.append(line),
+        },
+        { levels, repeat: opts.repeat, settings, targets: profile?.targets ?? [], sweep: { maxUsers: opts.maxUsers } },
+      );
+    } finally {
+      progress.stop();
+    }
+
+    let calibration: CalibrationResult | { summary: string } | undefined;
+    const backendUrl = target.backendUrl;
+    if (opts.calibrate && embedded && eventLog !== undefined && backendUrl !== undefined && !interrupt.interrupted()) {
+      const streams = Math.max(1, ...outcome.runs.map((r) => r.concurrency));
+      process.stderr.write(`claude-bench: harness accuracy: ${streams} streams straight to the emulator…\n`);
+      calibration = await calibrateAgainstEmulator({
+        backendUrl,
+        model: profile?.model.id ?? 'Qwen/Qwen2.5-Coder-32B-Instruct',
+        eventLog,
+        streams,
+        timeScale,
+        signal: interrupt.signal,
+        onObservation: (o) => openLog.append({ ...o, phase: 'calibration' } as typeof o),
+      });
+    } else if (target.kind === 'external') {
+      calibration = { summary: 'not measured: needs the emulator as ground truth (run without --target)' };
+    }
+    const selfAll = self.stop(outcome.sse_events);
+    const fp = await fingerprint;
+    warnings.push(...collectWarnings(outcome, selfAll.warnings, profile !== null ? hardwareMismatch(fp, profile) : []));
+
+    const verdicts: PerfVerdict[] =
+      profile === null
+        ? []
+        : judgeTargets({
+            targets: profile.targets,
+            runs: outcome.runs,
+            ceiling: profileCeiling(profile),
+            ...(outcome.capacity ? { capacity: outcome.capacity } : {}),
+            uncachedPromptTokens: prompt.uncached_tokens,
+            emulated: target.emulated,
+          });
+    const perf: PerfResult = {
+      profile: profile?.id ?? null,
+      emulated: target.emulated,
+      workload: { ...workload.describe(), prompt_estimate: prompt, protocol: opts.api },
+      runs: outcome.runs,
+      verdicts,
+      ...(outcome.capacity
+        ? {
+            capacity: {
+              max_users: outcome.capacity.max_users,
+              binding_constraint: outcome.capacity.binding_constraint,
+              first_failing_users: outcome.capacity.first_failing_users,
+            },
+          }
+        : {}),
+      extra: {
+        time_scale: timeScale,
+        ...(target.emulated ? { label: 'EMULATED: every figure comes from the emulator, never from hardware' } : {}),
+        settings: { ...settings, levels, repeat: opts.repeat },
+        ...(outcome.capacity ? { sweep: outcome.capacity } : {}),
+        ...(opts.repeat > 1 ? { confidence: confidenceIntervals(outcome.runs) } : {}),
+        fingerprint: fp,
+        ...(profile !== null ? { ceiling: profileCeiling(profile) } : {}),
+        self: selfAll,
+        buffering: detectBuffering(outcome.marks),
+        accuracy: calibration ?? { summary: 'not measured (--no-calibrate or interrupted)' },
+        warnings,
+      },
+    };
+
+    const partial = interrupt.interrupted();
+    const exitCode = partial ? EXIT.interrupted : perfExitCode(perf);
+    const result = buildResult(target, perf, startedAt, partial, exitCode);
+    await writeRunResult(outDir, result, secrets);
+    if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else process.stdout.write(renderPerf(result, { color: process.stdout.isTTY === true, width: process.stdout.columns ?? 120 }));
+    process.stderr.write(`claude-bench: wrote ${path.join(outDir, 'results.json')} and requests.jsonl\n`);
+    return exitCode;
+  } finally {
+    progress.stop();
+    interrupt.dispose();
+    client?.close();
+    await log?.close();
+    await (stack as RunningStack | undefined)?.stop();
+  }
+}
+
+/** The target: the user's, or the embedded stack (emulator driven by the profile, behind claude-code-router). */
+async function reachTarget(
+  opts: PerfCliOptions,
+  profile: Profile | null,
+  timeScale: number,
+  outDir: string,
+  eventLog: string | undefined,
+  signal: AbortSignal,
+  secrets: string[],
+  onStack: (s: RunningStack) => void,
+): Promise<Target> {
+  if (opts.target !== undefined) {
+    const apiKey = resolveApiKey(opts.apiKey);
+    secrets.push(apiKey);
+    return {
+      baseUrl: opts.target,
+      apiKey,
+      model: opts.model ?? (opts.api === 'chat' && profile !== null ? profile.model.id : DEFAULT_MODEL),
+      kind: 'external',
+      emulated: false,
+      description: `external target ${redactUrl(opts.target)}`,
+    };
+  }
+  if (opts.api === 'chat') {
+    throw new BenchError('BAD_USAGE', '--api chat measures a backend directly and needs --target', { hint: 'e.g. --target http://127.0.0.1:8000 --api chat' });
+  }
+  const emulatorArgs = [
+    ...(profile !== null ? ['--profile', profile.file] : []),
+    ...(timeScale !== 1 ? ['--time-scale', String(timeScale)] : []),
+    ...(eventLog !== undefined ? ['--event-log', eventLog] : []),
+  ];
+  process.stderr.write(
+    `claude-bench: standing up the embedded stack (vLLM emulator${profile !== null ? ` with profile ${profile.id}` : ''} + claude-code-router)…\n`,
+  );
+  const stack = await startEmbeddedStack({
+    logDir: path.join(outDir, 'stack-logs'),
+    model: opts.model ?? DEFAULT_MODEL,
+    emulatorArgs,
+    ...(profile !== null ? { servedModelName: profile.model.id } : {}),
+    signal,
+  });
+  onStack(stack);
+  secrets.push(stack.target.apiKey, ...stack.secrets);
+  return stack.target;
+}
+
+/** Per-level bounds: the user's, else defaults (model time under a time scale, so levels stay comparable). */
+export function levelSettings(opts: Pick<PerfCliOptions, 'requests' | 'duration' | 'rate' | 'arrival'>, timeScale: number): LevelSettings {
+  const scaled = timeScale !== 1;
+  const durationMs = opts.duration !== undefined ? opts.duration * 1000 : (scaled ? DEFAULT_LEVEL_S_MODEL * 1000 * timeScale : DEFAULT_LEVEL_S_REAL * 1000);
+  const drainMs = scaled ? DEFAULT_DRAIN_S_MODEL * 1000 * timeScale : DEFAULT_DRAIN_S_REAL * 1000;
+  return {
+    mode: opts.rate !== undefined ? opts.arrival : 'closed',
+    ...(opts.rate !== undefined ? { rateRps: opts.rate } : {}),
+    ...(opts.requests !== undefined ? { requests: opts.requests } : {}),
+    durationMs,
+    drainMs: Math.max(1_000, drainMs),
+    timeScale,
+  };
+}
+
+/** 1 when a target was missed or nothing succeeded at all; else 0. */
+export function perfExitCode(perf: PerfResult): number {
+  if (perf.verdicts.some((v) => v.status === 'fail')) return EXIT.failed;
+  const ok = perf.runs.reduce((n, r) => n + r.requests.ok, 0);
+  return ok === 0 ? EXIT.failed : EXIT.ok;
+}
+
+function collectWarnings(outcome: PerfOutcome, selfWarnings: readonly string[], hardware: readonly string[]): string[] {
+  const out = [...selfWarnings, ...hardware];
+  const buffering = detectBuffering(outcome.marks);
+  if (buffering.flagged) out.push(`buffered stream: ${buffering.detail}`);
+  let counted = 0;
+  let ok = 0;
+  for (const r of outcome.runs) {
+    ok += r.requests.ok;
+    const t = r.extra?.['output_tokens'] as { counted_fallback?: number } | undefined;
+    counted += t?.counted_fallback ?? 0;
+  }
+  if (counted > 0) {
+    out.push(`${counted} of ${ok} successful requests reported no usage.output_tokens; N was counted from content deltas (TPOT assumes one token per delta)`);
+  }
+  const errors = new Map<string, number>();
+  for (const r of outcome.runs) for (const [k, n] of Object.entries(r.requests.errors_by_kind)) errors.set(k, (errors.get(k) ?? 0) + n);
+  if (errors.size > 0) out.push(`failed requests by kind: ${[...errors].map(([k, n]) => `${k} ${n}`).join(', ')} (see requests.jsonl)`);
+  return out;
+}
+
+/** t-intervals over repeated runs of each level for the key figures. */
+export function confidenceIntervals(runs: readonly PerfRun[]): Array<Record<string, unknown>> {
+  const byLevel = new Map<number, PerfRun[]>();
+  for (const r of runs) byLevel.set(r.concurrency, [...(byLevel.get(r.concurrency) ?? []), r]);
+  const pick: Record<string, (r: PerfRun) => number | null> = {
+    ttft_p50_ms: (r) => (r.ttft_ms.n > 0 ? r.ttft_ms.p50 : null),
+    ttft_p95_ms: (r) => (r.ttft_ms.n > 0 ? r.ttft_ms.p95 : null),
+    tpot_p50_ms: (r) => (r.tpot_ms.n > 0 ? r.tpot_ms.p50 : null),
+    e2el_p99_ms: (r) => (r.e2el_ms.n > 0 ? r.e2el_ms.p99 : null),
+    output_tokens_per_s_p50: (r) => (r.samples.output_tokens_per_s.length > 0 ? r.output_tokens_per_s.p50 : null),
+    output_tokens_per_s_aggregate: (r) => r.output_tokens_per_s.aggregate,
+  };
+  const out: Array<Record<string, unknown>> = [];
+  for (const [users, list] of [...byLevel].sort((a, b) => a[0] - b[0])) {
+    if (list.length < 2) continue;
+    for (const [metric, f] of Object.entries(pick)) {
+      const values = list.map(f).filter((v): v is number => v !== null);
+      if (values.length >= 2) out.push({ users, metric, ...tInterval(values) });
+    }
+  }
+  return out;
+}
+
+function buildResult(target: Target, perf: PerfResult, startedAt: Date, partial: boolean, exitCode: number): RunResult {
+  return {
+    schema_version: RESULT_SCHEMA_VERSION,
+    tool: { name: 'claude-bench', version: TOOL_VERSION },
+    command: 'perf',
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    partial,
+    target: {
+      base_url: redactUrl(target.baseUrl),
+      model: target.model,
+      kind: target.kind,
+      emulated: target.emulated,
+      description: target.description,
+      ...(target.gateway ? { gateway: target.gateway } : {}),
+      ...(target.backend ? { backend: target.backend } : {}),
+    },
+    environment: collectEnvironment(),
+    perf,
+    exit_code: exitCode,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The one writer of the report files of a run: report.html and junit.xml
+ * next to results.json and requests.jsonl, whatever the run's outcome.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { GateResult } from '../gate/types.ts';
+import { redactSecrets } from '../results/redact.ts';
+import type { RunResult } from '../types.ts';
+import { renderHtml } from './html/index.ts';
+import { renderJunit } from './junit.ts';
+import { requestTexts } from './observations.ts';
+
+export interface WriteReportsOptions {
+  /** Strings that must not appear in the files (API keys): the result is scrubbed before rendering. */
+  readonly secrets?: readonly string[];
+  /** The gate's comparison, when the reports are written by `gate`. */
+  readonly gate?: GateResult;
+}
+
+/** Write `text` to `file` through a temporary name: a crash never leaves half a file. */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.tmp`, text, 'utf8');
+  await rename(`${file}.tmp`, file);
+}
+
+/**
+ * Render and write `report.html` and `junit.xml` into `outDir`. The HTML
+ * inlines the requests behind failing checks from `outDir/requests.jsonl`
+ * when it exists (call after the observation log is flushed).
+ */
+export async function writeReports(outDir: string, result: RunResult, options: WriteReportsOptions = {}): Promise<{ html: string; junit: string }> {
+  const secrets = options.secrets ?? [];
+  const clean = secrets.length > 0 ? (JSON.parse(redactSecrets(JSON.stringify(result), secrets)) as RunResult) : result;
+  let jsonl: string | null = null;
+  try {
+    jsonl = await readFile(path.join(outDir, 'requests.jsonl'), 'utf8');
+  } catch {
+    jsonl = null;
+  }
+  const requests = jsonl === null ? {} : requestTexts([clean], [redactSecrets(jsonl, secrets)]);
+  const html = path.join(outDir, 'report.html');
+  const junit = path.join(outDir, 'junit.xml');
+  await writeFileAtomic(html, renderHtml([clean], { requests, ...(options.gate ? { gate: options.gate } : {}) }));
+  await writeFileAtomic(junit, renderJunit([clean]));
+  return { html, junit };
+}
