@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { TOOL_VERSION } from '../version.ts';
 import { registerConformCommand } from './commands/conform.ts';
+import { registerDoctorCommand } from './commands/doctor.ts';
+import { registerDownCommand } from './commands/down.ts';
+import { registerUpCommand } from './commands/up.ts';
 import { registerEmulateCommand } from './commands/emulate.ts';
 import { registerPerfCommand } from './commands/perf.ts';
 import { registerGateCommand } from './commands/gate.ts';
@@ -16,6 +19,9 @@ export function createProgram(): Command {
     .exitOverride();
   registerConformCommand(program);
   registerEmulateCommand(program);
+  registerUpCommand(program);
+  registerDownCommand(program);
+  registerDoctorCommand(program);
   registerPerfCommand(program);
   registerRecordCommand(program);
   registerReportCommand(program);

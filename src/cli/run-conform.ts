@@ -3,19 +3,21 @@ import { createClient, openObservationLog, type Client, type ObservationLog } fr
 import { runChecks } from '../conform/engine.ts';
 import { loadReplayChecks } from '../conform/replay/index.ts';
 import { resolveChecks } from '../conform/suites.ts';
-import { BenchError, EXIT } from '../errors.ts';
+import { EXIT } from '../errors.ts';
 import { renderConformance } from '../report/console.ts';
+import { writeReports } from '../report/write.ts';
 import { collectEnvironment } from '../results/environment.ts';
 import { redactUrl } from '../results/redact.ts';
 import { summarizeVerdicts } from '../results/summarize.ts';
 import { writeRunResult } from '../results/write.ts';
-import { embeddedStackSettings, EMBEDDED_STACK_NAMES, isEmbeddedStackName } from '../live/stack-settings.ts';
-import { startEmbeddedStack, type RunningStack } from '../stack/embedded.ts';
+import { CHECKS } from '../conform/checks/index.ts';
+import { loadStackSpec } from '../stack/spec.ts';
 import { RESULT_SCHEMA_VERSION, type RunResult, type Target, type Verdict } from '../types.ts';
 import { TOOL_VERSION } from '../version.ts';
 import type { ConformCliOptions } from './commands/conform.ts';
 import { preflight } from './preflight.ts';
-import { interruptController, prepareOutDir, resolveApiKey } from './run-session.ts';
+import { resolveTargetFromOptions, ROUTE_CHECK_IDS, type ResolvedTarget } from './resolve-target.ts';
+import { interruptController, prepareOutDir } from './run-session.ts';
 
 /** What Claude Code sends by default; a gateway must map whatever model arrives. */
 export const DEFAULT_MODEL = 'claude-opus-5-5';
@@ -27,49 +29,26 @@ export const DEFAULT_MODEL = 'claude-opus-5-5';
 export async function runConform(opts: ConformCliOptions): Promise<number> {
   // Replayed fixtures run in addition to the selected suites.
   const checks = [...resolveChecks(opts.suite), ...(opts.fixtures !== undefined ? loadReplayChecks(opts.fixtures) : [])];
-  const stackName = opts.stack ?? 'embedded';
-  if (opts.target === undefined && !isEmbeddedStackName(stackName)) {
-    throw new BenchError('BAD_USAGE', `unknown stack '${stackName}'`, { hint: `known stacks: ${EMBEDDED_STACK_NAMES.join(', ')}; or pass --target URL` });
-  }
+  // A bad stack name or spec is a usage error before anything is created.
+  if (opts.target === undefined) loadStackSpec(opts.stack ?? 'embedded');
   const outDir = await prepareOutDir(opts.out);
   const startedAt = new Date();
   const interrupt = interruptController();
   const secrets: string[] = [];
-  let stack: RunningStack | undefined;
+  let resolved: ResolvedTarget | undefined;
   let log: ObservationLog | undefined;
   let client: Client | undefined;
   const verdicts: Verdict[] = [];
   try {
-    let target: Target;
-    if (opts.target !== undefined) {
-      const apiKey = resolveApiKey(opts.apiKey);
-      secrets.push(apiKey);
-      target = {
-        baseUrl: opts.target,
-        apiKey,
-        model: opts.model ?? DEFAULT_MODEL,
-        kind: 'external',
-        emulated: false,
-        description: `external target ${redactUrl(opts.target)}`,
-      };
-    } else {
-      // Claude Code's suites need a window that fits its requests, and live-client the emulator's script (stack-settings.ts).
-      const settings = embeddedStackSettings(isEmbeddedStackName(stackName) ? stackName : 'embedded', opts.suite);
-      process.stderr.write(`claude-bench: standing up the embedded stack '${stackName}': ${settings.description}…\n`);
-      stack = await startEmbeddedStack({
-        logDir: path.join(outDir, 'stack-logs'),
-        model: opts.model ?? DEFAULT_MODEL,
-        signal: interrupt.signal,
-        autoToolChoice: settings.autoToolChoice,
-        emulatorArgs: settings.emulatorArgs,
-      });
-      target = stack.target;
-      secrets.push(target.apiKey, ...stack.secrets);
-    }
+    resolved = await resolveTargetFromOptions(opts, { outDir, signal: interrupt.signal, suites: opts.suite });
+    const target: Target = resolved.target;
+    secrets.push(...resolved.secrets);
+    // A proxy in the path gets judged too: does the stream still trickle, does a large body pass?
+    if (resolved.proxied) for (const id of ROUTE_CHECK_IDS) if (!checks.some((c) => c.id === id)) checks.push(CHECKS[id]);
 
     log = await openObservationLog(path.join(outDir, 'requests.jsonl'), { secrets });
     const openLog = log;
-    client = createClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: opts.timeout * 1000, onObservation: (o) => openLog.append(o) });
+    client = createClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: opts.timeout * 1000, onObservation: (o) => openLog.append(o), ...resolved.client });
     if (target.kind === 'external') await preflight(client, target, Math.min(opts.timeout * 1000, 60_000));
 
     process.stderr.write(`claude-bench: running ${checks.length} checks against ${redactUrl(target.baseUrl)}…\n`);
@@ -79,15 +58,18 @@ export async function runConform(opts: ConformCliOptions): Promise<number> {
     const exitCode = partial ? EXIT.interrupted : conformExitCode(verdicts, opts.strict === true);
     const result = buildResult(target, verdicts, opts.suite, startedAt, partial, exitCode);
     await writeRunResult(outDir, result, secrets);
+    // report.html inlines the requests behind failing checks: let requests.jsonl reach the disk first.
+    await openLog.flush();
+    await writeReports(outDir, result, { secrets });
     if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(renderConformance(result, { color: process.stdout.isTTY === true, width: process.stdout.columns ?? 120 }));
-    process.stderr.write(`claude-bench: wrote ${path.join(outDir, 'results.json')} and requests.jsonl\n`);
+    process.stderr.write(`claude-bench: wrote ${path.join(outDir, 'results.json')}, requests.jsonl, report.html and junit.xml\n`);
     return exitCode;
   } finally {
     interrupt.dispose();
     client?.close();
     await log?.close();
-    await stack?.stop();
+    await resolved?.stop();
   }
 }
 

@@ -6,10 +6,20 @@ import { applyThresholdFlags, parseGateConfig } from '../gate/thresholds.ts';
 import type { GateConfig } from '../gate/types.ts';
 import { renderGateTable } from '../report/gate-table.ts';
 import { renderHtml } from '../report/html/index.ts';
+import { compareFingerprints as comparePerfFingerprints, type Fingerprint } from '../perf/fingerprint.ts';
 import { loadRequestsNextTo, loadRunResult, parseJsonFile } from '../report/load.ts';
 import { requestTexts } from '../report/observations.ts';
 import { writeFileAtomic } from '../report/write.ts';
+import type { RunResult } from '../types.ts';
 import type { GateCliOptions } from './commands/gate.ts';
+
+/** The perf stage's fingerprint (machine incl. memory and GPUs, target versions), when the run stored one. */
+function perfFingerprint(r: RunResult): Fingerprint | null {
+  const fp = r.perf?.extra?.['fingerprint'];
+  if (typeof fp !== 'object' || fp === null) return null;
+  const f = fp as Partial<Fingerprint>;
+  return typeof f.machine === 'object' && f.machine !== null && typeof f.target === 'object' && f.target !== null ? (fp as Fingerprint) : null;
+}
 
 /** The newest `reports/<run>/results.json` under `root` (baselines excluded), or null. */
 export async function newestResults(root: string): Promise<string | null> {
@@ -62,12 +72,18 @@ export async function runGate(opts: GateCliOptions): Promise<number> {
   const current = await loadRunResult(currentFile);
 
   const fingerprint = compareFingerprints(baseline, current, { perf: baseline.perf !== undefined && current.perf !== undefined });
-  if (!fingerprint.same && opts.allowDifferentEnv !== true) {
-    throw new BenchError('BAD_INPUT', `the baseline and the current run are not comparable: ${fingerprint.differences.join('; ')}`, {
+  const differences = [...fingerprint.differences];
+  const fb = perfFingerprint(baseline);
+  const fc = perfFingerprint(current);
+  // Perf runs carry a fuller fingerprint (memory, GPUs, gateway/backend versions): use it too.
+  if (fb && fc) for (const d of comparePerfFingerprints(fb, fc).differences) if (!differences.includes(d)) differences.push(d);
+  if (differences.length > 0 && opts.allowDifferentEnv !== true) {
+    throw new BenchError('BAD_INPUT', `the baseline and the current run are not comparable: ${differences.join('; ')}`, {
       hint: 'record a baseline on this machine and target, or pass --allow-different-env to compare anyway',
     });
   }
-  const gate = evaluateGate(baseline, current, config);
+  const evaluated = evaluateGate(baseline, current, config);
+  const gate = { ...evaluated, fingerprint: { same: differences.length === 0, differences } };
   if (opts.json) process.stdout.write(`${JSON.stringify(gate, null, 2)}\n`);
   else process.stdout.write(renderGateTable(gate, { color: process.stdout.isTTY === true }));
 

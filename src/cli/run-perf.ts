@@ -6,6 +6,7 @@ import { renderPerf } from '../perf/console.ts';
 import { collectFingerprint, hardwareMismatch } from '../perf/fingerprint.ts';
 import { Progress } from '../perf/progress.ts';
 import { runPerfPlan, type LevelSettings, type PerfOutcome } from '../perf/runner.ts';
+import { probeGatewayOverhead, type OverheadEstimate } from '../perf/overhead.ts';
 import { startSelfMeasure } from '../perf/self-measure.ts';
 import { detectBuffering } from '../perf/buffering.ts';
 import { tInterval } from '../perf/stats.ts';
@@ -81,7 +82,24 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
     });
     const prompt = estimatePrompt(workload);
     const levels = opts.concurrency ?? (profile !== null ? 'sweep' : [1, 2, 4]);
-    const settings = levelSettings(opts, timeScale);
+    let overhead: OverheadEstimate | undefined;
+    if (embedded && timeScale !== 1 && target.backendUrl !== undefined && opts.api === 'messages') {
+      // Keep the gateway's real overhead out of the time-scale multiplication (overhead.ts).
+      const direct = createClient({ baseUrl: target.backendUrl, apiKey: 'probe', timeoutMs: opts.timeout * 1000 });
+      try {
+        overhead = await probeGatewayOverhead({
+          gateway: client,
+          direct,
+          model: target.model,
+          servedModel: profile?.model.id ?? 'Qwen/Qwen2.5-Coder-32B-Instruct',
+          promptTokens: Math.min(prompt.tokens, (profile?.vllm.max_model_len ?? 32768) - 64),
+          signal: interrupt.signal,
+        });
+      } finally {
+        direct.close();
+      }
+    }
+    const settings = { ...levelSettings(opts, timeScale), ...(overhead !== undefined ? { overheadMs: overhead.overhead_ms } : {}) };
     const warnings: string[] = [];
     if (profile !== null && prompt.max_context_tokens > profile.vllm.max_model_len) {
       warnings.push(
@@ -145,6 +163,7 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
             ...(outcome.capacity ? { capacity: outcome.capacity } : {}),
             uncachedPromptTokens: prompt.uncached_tokens,
             emulated: target.emulated,
+            confidence: opts.repeat > 1,
           });
     const perf: PerfResult = {
       profile: profile?.id ?? null,
@@ -163,6 +182,7 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
         : {}),
       extra: {
         time_scale: timeScale,
+        ...(overhead !== undefined ? { time_scale_overhead: overhead } : {}),
         ...(target.emulated ? { label: 'EMULATED: every figure comes from the emulator, never from hardware' } : {}),
         settings: { ...settings, levels, repeat: opts.repeat },
         ...(outcome.capacity ? { sweep: outcome.capacity } : {}),

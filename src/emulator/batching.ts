@@ -200,6 +200,11 @@ export class BatchScheduler {
     return { queries: this.queries, hits: this.hits };
   }
 
+  /** Forget every cached prefix block (vLLM's POST /reset_prefix_cache). Counters are kept. */
+  resetPrefixCache(): void {
+    this.cache.clear();
+  }
+
   /** Queue a request now. Its tokens come through `hooks.onToken`. */
   submit(spec: BatchRequestSpec, hooks: BatchRequestHooks): BatchTicket {
     const now = this.clock.now();

@@ -103,6 +103,7 @@ const KNOWN_ROUTES = new Map<string, readonly string[]>([
   ['/v1/models', ['GET']],
   ['/v1/chat/completions', ['POST']],
   [INFO_PATH, ['GET']],
+  ['/reset_prefix_cache', ['POST']],
 ]);
 
 interface Generation {
@@ -240,6 +241,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     switch (path) {
       case '/health':
         req.resume();
+        res.writeHead(200, { 'content-length': 0 });
+        res.end();
+        return;
+      case '/reset_prefix_cache':
+        // vLLM (dev mode) answers 200 with an empty body; benchmarks call it between runs.
+        req.resume();
+        scheduler?.resetPrefixCache();
         res.writeHead(200, { 'content-length': 0 });
         res.end();
         return;

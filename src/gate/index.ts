@@ -8,6 +8,7 @@ export {
   DEFAULT_NOISE,
   DEFAULT_THRESHOLD_SOURCES,
   defaultThresholds,
+  describeStatistic,
   GATE_METRICS,
   parseExpression,
   parseGateConfig,

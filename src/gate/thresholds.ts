@@ -16,11 +16,11 @@ import type { GateConfig, GateMetric, GateStatistic, NoiseOptions, ThresholdExpr
 
 /** Each metric: which side is better and which statistics make sense for it. */
 export const GATE_METRICS: Readonly<Record<GateMetric, { readonly label: string; readonly better: 'lower' | 'higher'; readonly statistics: readonly GateStatistic['kind'][] }>> = {
-  ttft_ms: { label: 'TTFT (ms)', better: 'lower', statistics: ['percentile', 'mean'] },
-  tpot_ms: { label: 'TPOT (ms)', better: 'lower', statistics: ['percentile', 'mean'] },
-  e2el_ms: { label: 'E2E latency (ms)', better: 'lower', statistics: ['percentile', 'mean'] },
-  output_tokens_per_s: { label: 'output tokens/s per stream', better: 'higher', statistics: ['percentile', 'mean'] },
-  throughput_tokens_per_s: { label: 'aggregate output tokens/s', better: 'higher', statistics: ['value'] },
+  ttft_ms: { label: 'TTFT', better: 'lower', statistics: ['percentile', 'mean'] },
+  tpot_ms: { label: 'TPOT', better: 'lower', statistics: ['percentile', 'mean'] },
+  e2el_ms: { label: 'E2EL', better: 'lower', statistics: ['percentile', 'mean'] },
+  output_tokens_per_s: { label: 'tok/s per stream', better: 'higher', statistics: ['percentile', 'mean'] },
+  throughput_tokens_per_s: { label: 'tok/s total', better: 'higher', statistics: ['value'] },
   error_rate: { label: 'error rate', better: 'lower', statistics: ['rate'] },
 };
 
@@ -44,6 +44,12 @@ const EXPRESSION = /^(p\(\s*(\d+(?:\.\d+)?)\s*\)|med|avg|value|rate)\s*(<=|<|>=|
 
 function isMetric(name: string): name is GateMetric {
   return Object.hasOwn(GATE_METRICS, name);
+}
+
+/** Short name of a compared statistic for tables: "TTFT p95", "tok/s total", "error rate". */
+export function describeStatistic(metric: GateMetric, statistic: string): string {
+  const label = GATE_METRICS[metric].label;
+  return statistic === 'aggregate' || statistic === 'rate' ? label : `${label} ${statistic}`;
 }
 
 /** Parse one expression for `metric`. Throws BenchError BAD_CONFIG naming the expression and what was expected. */

@@ -78,9 +78,15 @@ export interface RequestMetrics {
   readonly end_epoch_ms: number;
 }
 
-/** Compute one request's metrics. `scale` multiplies every duration (1 / emulator time scale). */
-export function requestMetrics(marks: RequestMarks, tSchedEpochMs: number | null = null, scale = 1): RequestMetrics {
-  const s = (v: number | null): number | null => (v === null ? null : v * scale);
+/**
+ * Compute one request's metrics. Under an emulator time scale, `scale`
+ * (1 / time scale) turns wall ms into model ms; `offsetMs` is the part of
+ * every t0-relative time that is real overhead (gateway, client), which is
+ * not modelled and so not scaled: t_model = min(t, o) + max(0, t − o) × scale.
+ * Gaps between events are scaled whole.
+ */
+export function requestMetrics(marks: RequestMarks, tSchedEpochMs: number | null = null, scale = 1, offsetMs = 0): RequestMetrics {
+  const s = (v: number | null): number | null => (v === null ? null : Math.min(v, offsetMs) + Math.max(0, v - offsetMs) * scale);
   const outcome: Outcome = marks.failure === null ? 'ok' : marks.failure === 'cancelled' ? 'cancelled' : 'failed';
   const ttft = s(marks.t_first_ms);
   const e2el = s(marks.t_last_ms);
@@ -125,8 +131,8 @@ export function requestMetrics(marks: RequestMarks, tSchedEpochMs: number | null
 }
 
 /** Metrics of a measured request (marks read with its protocol). */
-export function measure(req: MeasuredRequest, scale = 1): RequestMetrics {
-  return requestMetrics(extractMarks(req.observation, req.protocol ?? 'messages'), req.t_sched_epoch_ms, scale);
+export function measure(req: MeasuredRequest, scale = 1, offsetMs = 0): RequestMetrics {
+  return requestMetrics(extractMarks(req.observation, req.protocol ?? 'messages'), req.t_sched_epoch_ms, scale, offsetMs);
 }
 
 /** True when a successful request meets every given target (TPOT of a request with N < 2 counts as 0, as vLLM). */
@@ -146,6 +152,8 @@ export interface RunSummaryOptions {
   readonly slo?: Slo;
   /** Multiplies every duration (1 / emulator time scale); 1 for real hardware. */
   readonly scale?: number;
+  /** Real (unscaled) overhead in every t0-relative time, wall ms (see requestMetrics). */
+  readonly offset_ms?: number;
 }
 
 /**
@@ -155,7 +163,8 @@ export interface RunSummaryOptions {
  */
 export function summarizeRun(requests: readonly MeasuredRequest[], options: RunSummaryOptions): PerfRun {
   const scale = options.scale ?? 1;
-  const all = requests.map((r) => ({ req: r, m: measure(r, scale) }));
+  const offset = options.offset_ms ?? 0;
+  const all = requests.map((r) => ({ req: r, m: measure(r, scale, offset) }));
   const sent = all.filter((x) => x.m.outcome !== 'cancelled');
   const ok = sent.filter((x) => x.m.outcome === 'ok').map((x) => x.m);
   const failed = sent.filter((x) => x.m.outcome === 'failed').map((x) => x.m);
@@ -226,7 +235,7 @@ export function summarizeRun(requests: readonly MeasuredRequest[], options: RunS
     prefix_cache: prefixCacheShare(ok),
     sessions: summarizeSessions(all, scale),
     max_concurrent_requests: maxConcurrent(ok),
-    ...(scale !== 1 ? { time_scale_factor: scale } : {}),
+    ...(scale !== 1 ? { time_scale_factor: scale, unscaled_overhead_ms: offset } : {}),
   };
   return {
     concurrency: options.concurrency,

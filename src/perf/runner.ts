@@ -31,6 +31,8 @@ export interface LevelSettings {
   readonly drainMs: number;
   /** Emulator time scale (wall ms per model ms); 1 on real hardware. */
   readonly timeScale: number;
+  /** Real overhead in every t0-relative time, wall ms, left unscaled (overhead.ts). Default 0. */
+  readonly overheadMs?: number;
 }
 
 export interface PerfContext {
@@ -122,7 +124,7 @@ export async function runLevel(ctx: PerfContext, users: number, repeat: number, 
         events += m.observation.events.length;
         ctx.onRequest?.(logLine(m, p, users, repeat));
         if (p === 'measure') {
-          const r = measure(m, scale);
+          const r = measure(m, scale, settings.overheadMs ?? 0);
           if (r.outcome !== 'cancelled') ctx.progress?.completed(r.outcome === 'ok', r.ttft_ms);
         }
       },
@@ -134,6 +136,7 @@ export async function runLevel(ctx: PerfContext, users: number, repeat: number, 
     ...(settings.mode !== 'closed' && settings.rateRps !== undefined ? { rate_rps: settings.rateRps } : {}),
     slo,
     scale,
+    offset_ms: settings.overheadMs ?? 0,
   });
   const marks = result.requests.map((r) => extractMarks(r.observation, r.protocol ?? 'messages'));
   const buffering = detectBuffering(marks);

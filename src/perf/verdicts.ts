@@ -85,6 +85,34 @@ export interface JudgeInput {
   /** Prompt tokens a request must prefill (uncached), for the TTFT floor. */
   readonly uncachedPromptTokens?: number;
   readonly emulated: boolean;
+  /**
+   * Judge the mean over runs with a confidence interval (the user asked for
+   * --repeat K). Otherwise runs at the judged level (a sweep's boundary
+   * repeats) are pooled into one sample.
+   */
+  readonly confidence?: boolean;
+}
+
+/** Runs of one level as one: samples concatenated, counts added (ITL summary: the largest run's). */
+export function poolRuns(runs: readonly PerfRun[]): PerfRun {
+  const first = runs[0];
+  if (first === undefined) throw new RangeError('poolRuns: no runs');
+  if (runs.length === 1) return first;
+  const cat = (f: (r: PerfRun) => readonly number[]): number[] => runs.flatMap((r) => [...f(r)]);
+  const errors: Record<string, number> = {};
+  for (const r of runs) for (const [k, n] of Object.entries(r.requests.errors_by_kind)) errors[k] = (errors[k] ?? 0) + n;
+  const widest = runs.reduce((a, b) => (b.itl_ms.n > a.itl_ms.n ? b : a));
+  return {
+    ...first,
+    requests: { ok: runs.reduce((n, r) => n + r.requests.ok, 0), failed: runs.reduce((n, r) => n + r.requests.failed, 0), errors_by_kind: errors },
+    itl_ms: widest.itl_ms,
+    samples: {
+      ttft_ms: cat((r) => r.samples.ttft_ms),
+      tpot_ms: cat((r) => r.samples.tpot_ms),
+      e2el_ms: cat((r) => r.samples.e2el_ms),
+      output_tokens_per_s: cat((r) => r.samples.output_tokens_per_s),
+    },
+  };
 }
 
 /** The load level run-scope targets are judged at: closest to the documented user count (ties: the higher). */
@@ -102,7 +130,8 @@ export function judgeLevel(runs: readonly PerfRun[], targets: readonly ProfileTa
 /** Verdicts for every target of the profile. */
 export function judgeTargets(input: JudgeInput): PerfVerdict[] {
   const at = input.judgeAt ?? judgeLevel(input.runs, input.targets);
-  const atRuns = input.runs.filter((r) => r.concurrency === at);
+  const levelRuns = input.runs.filter((r) => r.concurrency === at);
+  const atRuns = input.confidence === true || levelRuns.length === 0 ? levelRuns : [poolRuns(levelRuns)];
   const label = input.emulated ? 'EMULATED: ' : '';
   const out: PerfVerdict[] = [];
   for (const t of input.targets) {
@@ -127,7 +156,8 @@ export function judgeTargets(input: JudgeInput): PerfVerdict[] {
     const meets = meetsThreshold(t.parsed, measured);
     const robust = values.length < 2 || (meetsThreshold(t.parsed, ci.low) && meetsThreshold(t.parsed, ci.high));
     let status: PerfVerdict['status'] = meets ? (robust ? 'pass' : 'warn') : 'fail';
-    let detail = `${label}${formatThreshold(t.parsed)} at ${at} users: ${fmt(measured)}${ciText(ci)}`;
+    const pooled = input.confidence !== true && levelRuns.length > 1 ? ` (${levelRuns.length} runs pooled)` : '';
+    let detail = `${label}${formatThreshold(t.parsed)} at ${at} users: ${fmt(measured)}${ciText(ci)}${pooled}`;
     if (meets && !robust) detail += ' — the confidence interval crosses the threshold';
     // Faster than physics allows: a cache or a buffered stream is answering, not the model.
     if (ceiling !== null && t.metric === 'output_tokens_per_s' && measured > ceiling) {

@@ -1,6 +1,6 @@
 /** The gate's diff table for the terminal: ✓/✗ per check change and per metric expression. Pure. */
 import Table from 'cli-table3';
-import { GATE_METRICS } from '../gate/thresholds.ts';
+import { describeStatistic } from '../gate/thresholds.ts';
 import type { CheckChange, GateResult, MetricStatus } from '../gate/types.ts';
 import { sanitizeForTerminal } from './console.ts';
 
@@ -15,11 +15,17 @@ function paint(text: string, code: number, color: boolean): string {
 function num(v: number | null): string {
   if (v === null || !Number.isFinite(v)) return '–';
   const abs = Math.abs(v);
-  return abs >= 100 ? v.toFixed(0) : abs >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  if (abs === 0) return '0';
+  return abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(1) : abs >= 0.01 ? v.toFixed(2) : v.toExponential(1);
 }
 
 function signedNum(v: number): string {
   return `${v >= 0 ? '+' : '−'}${num(Math.abs(v))}`;
+}
+
+function signedPct(fraction: number): string {
+  const pct = fraction * 100;
+  return `${pct >= 0 ? '+' : '−'}${Math.abs(pct).toFixed(1)}%`;
 }
 
 /** Render the gate outcome as text tables plus a one-line verdict. */
@@ -54,12 +60,12 @@ export function renderGateTable(gate: GateResult, options: { readonly color: boo
     });
     for (const m of gate.perf.metrics) {
       const color = m.status === 'fail' ? 31 : m.status === 'noise' ? 33 : m.status === 'skip' ? 90 : 32;
-      const change = m.delta === null ? '–' : `${signedNum(m.delta)}${m.delta_fraction === null ? '' : ` (${signedNum(m.delta_fraction * 100)}%)`}`;
+      const change = m.delta === null ? '–' : `${signedNum(m.delta)}${m.delta_fraction === null ? '' : ` (${signedPct(m.delta_fraction)})`}`;
       const ci = m.ci === null ? '–' : `[${signedNum(m.ci[0])}, ${signedNum(m.ci[1])}]`;
       t.push([
         paint(MARK[m.status], color, c),
         String(m.concurrency),
-        `${GATE_METRICS[m.metric].label} ${m.statistic}`,
+        describeStatistic(m.metric, m.statistic),
         m.expression,
         num(m.baseline),
         num(m.current),

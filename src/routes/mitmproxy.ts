@@ -72,6 +72,7 @@ export async function startMitmproxyRoute(variant: RouteVariant, options: RouteS
       env: childEnv({ HOME: confdir, PYTHONUNBUFFERED: '1' }),
       cwd: confdir,
       logFile,
+      secrets: options.secrets ?? [],
     });
     const port = await child.waitForLine(parseListeningLine, options.signal ? { deadline: options.deadline, signal: options.signal } : { deadline: options.deadline });
     const caFile = path.join(options.logDir, 'mitmproxy-ca-cert.pem');

@@ -69,7 +69,7 @@ export async function startNginxRoute(variant: RouteVariant, options: RouteStart
       const confCopy = path.join(options.logDir, `nginx-${variant}.conf`);
       await writeFile(confCopy, conf, { mode: 0o644 });
       logs['nginx-conf'] = confCopy;
-      child = spawnChild({ name: 'nginx', command: bin, args: nginxArgs(prefix), env: childEnv({}), cwd: prefix, logFile: path.join(options.logDir, 'nginx.log') });
+      child = spawnChild({ name: 'nginx', command: bin, args: nginxArgs(prefix), env: childEnv({}), cwd: prefix, logFile: path.join(options.logDir, 'nginx.log'), secrets: options.secrets ?? [] });
       try {
         await waitReady(child, () => tlsHandshake(port, certs.caPem, 1_000), 'it accepted a TLS connection', options.deadline, options.signal);
       } catch (err) {

@@ -51,4 +51,6 @@ export interface RouteStartOptions {
   readonly logDir: string;
   readonly deadline: number;
   readonly signal?: AbortSignal;
+  /** Keys that must never reach the proxy's logs. */
+  readonly secrets?: readonly string[];
 }

@@ -117,7 +117,7 @@ function timingLine(o: ResolvedEmulatorOptions): string {
   const from = o.profile ? `profile ${o.profile.id}` : 'batching model';
   return (
     `${from}: continuous batching, max-num-seqs ${b.maxNumSeqs}, prefill ${b.prefillTokensPerS} tok/s,` +
-    ` decode step ${b.decodeStepMs} ms (+${b.decodeStepGrowth * 100}%/seq), overhead ${b.requestOverheadMs} ms, prefix cache ${b.prefixCacheBlocks} blocks${scale}`
+    ` decode step ${b.decodeStepMs} ms (+${Math.round(b.decodeStepGrowth * 1000) / 10}%/seq), overhead ${b.requestOverheadMs} ms, prefix cache ${b.prefixCacheBlocks} blocks${scale}`
   );
 }
 

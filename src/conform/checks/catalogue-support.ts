@@ -63,7 +63,7 @@ export function acceptance(obs: Observation, what: string, fix: string): Accepta
   const read = readMessage(obs, what);
   if (!read.ok) {
     const rejected = obs.status !== null && obs.status >= 400;
-    const detail = rejected ? `the gateway rejected ${what}: ${describeAnswer(obs)}. ${fix}` : read.outcome.detail;
+    const detail = rejected ? `the gateway rejected ${what}: ${describeAnswer(obs)}${fix === '' ? '' : `. ${fix}`}` : read.outcome.detail;
     return { ok: false, obs, outcome: { ...read.outcome, detail } };
   }
   const problems = messageShapeProblems(read.value);

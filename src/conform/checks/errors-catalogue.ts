@@ -33,7 +33,7 @@ export const OVERSIZED_BYTES = 33 * 1024 * 1024;
 
 /** What the upstream says in the scripted failures (E7, E8). */
 export const UPSTREAM_FAILURES = [
-  { key: 'upstream-400', status: 400, message: 'claude-bench upstream: field "top_k" is not supported by this model', retryAfter: undefined },
+  { key: 'upstream-400', status: 400, message: 'claude-bench upstream: field top_k is not supported by this model', retryAfter: undefined },
   { key: 'upstream-429', status: 429, message: 'claude-bench upstream: rate limit reached, retry later', retryAfter: 7 },
   { key: 'upstream-500', status: 500, message: 'claude-bench upstream: internal failure in the engine', retryAfter: undefined },
   { key: 'upstream-529', status: 529, message: 'claude-bench upstream: overloaded, retry later', retryAfter: 3 },
@@ -164,6 +164,7 @@ async function errorAnswers(ctx: CheckContext): Promise<ErrorAnswer[]> {
     { what: 'an unknown model', obs: await unknownModel(ctx) },
     { what: 'a prompt over the context window', obs: await overflowPrompt(ctx) },
     { what: 'max_tokens over the context window', obs: await overflowMax(ctx) },
+    { what: 'a body over 32 MB', obs: await send(ctx, 'oversized', oversizedSpec(ctx.target)) },
   ];
   if (await isScripted(ctx)) {
     for (const f of UPSTREAM_FAILURES) all.push({ what: `an upstream ${f.status}`, obs: await upstreamFailure(ctx, f) });

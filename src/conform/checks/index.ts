@@ -21,6 +21,14 @@ import { MODEL_CHECKS } from './models.ts';
 import { REQUEST_TOLERANCE_CHECKS } from './request-tolerance.ts';
 import { RESPONSE_CATALOGUE_CHECKS } from './response-catalogue.ts';
 import { TRANSPORT_CATALOGUE_CHECKS } from './transport-catalogue.ts';
+import { BEHAVIOUR_CHECKS } from './behaviour.ts';
+import { ERRORS_CATALOGUE_CHECKS } from './errors-catalogue.ts';
+import { PASSTHROUGH_CHECKS } from './passthrough.ts';
+import { STOP_CATALOGUE_CHECKS } from './stop-catalogue.ts';
+import { STREAMING_CATALOGUE_CHECKS } from './streaming-catalogue.ts';
+import { THINKING_CHECKS } from './thinking.ts';
+import { TOOLS_CATALOGUE_CHECKS } from './tools-catalogue.ts';
+import { USAGE_CATALOGUE_CHECKS } from './usage-catalogue.ts';
 
 /** Each area's checks, as defined. */
 export const CHECK_GROUPS: readonly Readonly<Record<string, Check>>[] = [
@@ -41,6 +49,14 @@ export const CHECK_GROUPS: readonly Readonly<Record<string, Check>>[] = [
   COUNT_TOKENS_CHECKS,
   MODEL_CHECKS,
   CONTEXT_WINDOW_CHECKS,
+  STREAMING_CATALOGUE_CHECKS,
+  TOOLS_CATALOGUE_CHECKS,
+  THINKING_CHECKS,
+  USAGE_CATALOGUE_CHECKS,
+  STOP_CATALOGUE_CHECKS,
+  ERRORS_CATALOGUE_CHECKS,
+  BEHAVIOUR_CHECKS,
+  PASSTHROUGH_CHECKS,
 ];
 
 /** Every check by id. */
@@ -62,6 +78,14 @@ export const CHECKS = {
   ...COUNT_TOKENS_CHECKS,
   ...MODEL_CHECKS,
   ...CONTEXT_WINDOW_CHECKS,
+  ...STREAMING_CATALOGUE_CHECKS,
+  ...TOOLS_CATALOGUE_CHECKS,
+  ...THINKING_CHECKS,
+  ...USAGE_CATALOGUE_CHECKS,
+  ...STOP_CATALOGUE_CHECKS,
+  ...ERRORS_CATALOGUE_CHECKS,
+  ...BEHAVIOUR_CHECKS,
+  ...PASSTHROUGH_CHECKS,
 } as const;
 
 export type CheckId = keyof typeof CHECKS;

@@ -37,7 +37,7 @@ function thinkSpec(target: Target, options: { stream: boolean; thinking: boolean
     max_tokens: 2048,
     ...(options.stream ? { stream: true } : {}),
     ...(options.thinking ? { thinking: THINKING_ON } : {}),
-    messages: userTurn(`What is 17 times 23? Think it through, then answer with the number only. ${emulate({ think: REASONING_TEXT, say: REASONED_ANSWER })}`),
+    messages: userTurn(`What is 17 times 23? Think it through, then answer with the number only. ${emulate({ think: REASONING_TEXT, say: REASONED_ANSWER, itl: 1 })}`),
   });
 }
 
@@ -53,6 +53,7 @@ function thinkToolSpec(target: Target): RequestSpec {
         say: 'Let me look that up.',
         tool: WEATHER_TOOL.name,
         args: '{"city":"Paris"}',
+        itl: 1,
       })}`,
     ),
   });

@@ -65,7 +65,7 @@ export function renderHtml(results: readonly RunResult[], options: HtmlOptions =
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${h(csp(REPORT_JS))}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${csp(REPORT_JS)}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="color-scheme" content="light dark">',
     '<link rel="icon" href="data:,">',

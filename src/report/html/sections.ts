@@ -3,7 +3,7 @@
  * Every value from a results file goes through `h()` (escapeHtml): details,
  * evidence, titles and descriptions may all carry what a server sent.
  */
-import { GATE_METRICS } from '../../gate/thresholds.ts';
+import { describeStatistic } from '../../gate/thresholds.ts';
 import type { GateResult, MetricStatus } from '../../gate/types.ts';
 import type { CheckStatus, PerfRun, PerfVerdict, RunResult, Verdict } from '../../types.ts';
 import { escapeHtml as h } from '../escape.ts';
@@ -320,7 +320,7 @@ export function renderGate(gate: GateResult): string {
       const ci = m.ci === null ? '–' : `[${formatSigned(m.ci[0])}, ${formatSigned(m.ci[1])}]`;
       return (
         `<tr class="${m.status === 'fail' ? 'diff-row-bad' : ''}" title="${h(m.reason)}"><td>${h(GATE_MARK[m.status])}</td><td class="num">${m.concurrency}</td>` +
-        `<td>${h(GATE_METRICS[m.metric].label)} ${h(m.statistic)}</td><td><code>${h(m.expression)}</code></td>` +
+        `<td>${h(describeStatistic(m.metric, m.statistic))}</td><td><code>${h(m.expression)}</code></td>` +
         `<td class="num">${h(formatNumber(m.baseline))}</td><td class="num">${h(formatNumber(m.current))}</td><td class="num">${h(change)}</td>` +
         `<td class="num">${h(ci)}</td><td>${badge(GATE_WORD[m.status], m.status)}</td><td class="muted">${h(m.reason)}</td></tr>`
       );

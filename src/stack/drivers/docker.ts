@@ -103,7 +103,7 @@ export const dockerDriver: StackDriver = {
     await mkdir(dir, { recursive: true });
     for (const [name, text] of Object.entries(plan.files)) await writeFile(path.join(dir, name), text, { mode: 0o644 });
     const secrets = specSecrets(spec, env);
-    const logFile = path.join(options.runDir, 'logs', 'docker-compose.log');
+    const logFile = path.join(options.logDir ?? path.join(options.runDir, 'logs'), 'docker-compose.log');
     await mkdir(path.dirname(logFile), { recursive: true });
     const saveLogs = async (): Promise<void> => {
       const logs = await docker(plan.logs, env, 60_000);

@@ -13,7 +13,7 @@ import type { DriverStartOptions, StackDriver, StackHandle } from './types.ts';
 const OWN_FLAGS = new Set(['--enable-auto-tool-choice', '--tool-call-parser', '--port', '--host', '--served-model-name']);
 
 /** The startEmbeddedStack options a spec stands for (exposed for tests and --dry-run). */
-export function embeddedOptions(spec: StackSpec, options: Pick<DriverStartOptions, 'runDir' | 'model'>): EmbeddedStackOptions {
+export function embeddedOptions(spec: StackSpec, options: Pick<DriverStartOptions, 'runDir' | 'model' | 'logDir' | 'extraEmulatorArgs'>): EmbeddedStackOptions {
   if (spec.backend.kind !== 'emulator' || spec.gateway.kind !== 'claude-code-router') {
     throw new BenchError('BAD_CONFIG', `stack ${spec.name}: the embedded driver runs the emulator behind claude-code-router only`);
   }
@@ -23,11 +23,12 @@ export function embeddedOptions(spec: StackSpec, options: Pick<DriverStartOption
     throw new BenchError('BAD_CONFIG', `stack ${spec.name}: backend.args: the emulator knows the hermes tool-call parser only`);
   }
   return {
-    logDir: path.join(options.runDir, 'logs'),
+    logDir: options.logDir ?? path.join(options.runDir, 'logs'),
     model: options.model ?? spec.client.model,
     servedModelName: spec.backend.served_model_name ?? spec.backend.model,
     autoToolChoice: hasFlag(args, '--enable-auto-tool-choice'),
-    emulatorArgs: args.filter((a) => !OWN_FLAGS.has(a.flag)).flatMap((a) => (a.value === undefined ? [a.flag] : [a.flag, a.value])),
+    // Later flags win in `emulate`, so the caller's extras override the spec's.
+    emulatorArgs: [...args.filter((a) => !OWN_FLAGS.has(a.flag)).flatMap((a) => (a.value === undefined ? [a.flag] : [a.flag, a.value])), ...(options.extraEmulatorArgs ?? [])],
   };
 }
 

@@ -85,7 +85,7 @@ export const processDriver: StackDriver = {
   async start(spec, options: DriverStartOptions): Promise<StackHandle> {
     const env = options.env ?? process.env;
     const dir = path.join(options.runDir, 'process');
-    const logDir = path.join(options.runDir, 'logs');
+    const logDir = options.logDir ?? path.join(options.runDir, 'logs');
     const steps = planProcesses(spec, dir);
     const secrets = specSecrets(spec, env);
     // Resolve everything before anything starts: a missing key or program fails cleanly.

@@ -13,6 +13,10 @@ export interface DriverStartOptions {
   readonly signal?: AbortSignal;
   /** Model id to send instead of the spec's client.model. */
   readonly model?: string;
+  /** Log folder (default <runDir>/logs). */
+  readonly logDir?: string;
+  /** Further `emulate` flags for the embedded driver, after the spec's (e.g. a script for the live-client suite). */
+  readonly extraEmulatorArgs?: readonly string[];
 }
 
 /** A stack that is up, and the means to take it down. */

@@ -6,7 +6,7 @@ const MODEL = 'Qwen/Qwen2.5-Coder-32B-Instruct';
 let emu: RunningEmulator;
 
 beforeAll(async () => {
-  emu = await startEmulator({ port: 0, servedModelNames: [MODEL], apiKey: 'upstream-secret', timing: { ttftMs: 0, itlMs: 0 } });
+  emu = await startEmulator({ port: 0, servedModelName: MODEL, apiKey: 'upstream-secret', timing: { ttftMs: 0, itlMs: 0 } });
 });
 afterAll(async () => {
   await emu.close();

@@ -87,6 +87,17 @@ describe('BatchScheduler timeline', () => {
     expect(scheduler.prefixCache).toEqual({ queries: 210, hits: 100 });
   });
 
+  it('resetPrefixCache forgets every block but keeps the counters', () => {
+    const { clock, submit, scheduler, finished } = setup();
+    submit(105, 1, hashes('p', 10));
+    clock.advanceTo(1_000);
+    scheduler.resetPrefixCache();
+    submit(105, 1, hashes('p', 10));
+    clock.advanceTo(2_000);
+    expect(finished.map((r) => r.cachedTokens)).toEqual([0, 0]);
+    expect(scheduler.prefixCache).toEqual({ queries: 210, hits: 0 });
+  });
+
   it('a fully cached prompt still recomputes the block holding its last token', () => {
     const { clock, submit, finished } = setup();
     submit(100, 1, hashes('q', 10));
