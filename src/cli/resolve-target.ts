@@ -153,7 +153,8 @@ export async function resolveTargetFromOptions(opts: TargetCliOptions, ctx: Reso
       client = { ...(route.client.proxy ? { proxy: route.client.proxy } : {}), ...(caCert ? { caCert } : {}) };
       target = { ...target, baseUrl: route.client.baseUrl, description: `${target.description}, via ${route.description}` };
     } else {
-      const proxy = resolveProxy(new URL(target.baseUrl), opts.proxy, env);
+      // The environment's proxy applies to a target the user named, as it would for Claude Code; a stack we stood up on loopback is reached directly.
+      const proxy = resolveProxy(new URL(target.baseUrl), opts.proxy, target.kind === 'external' ? env : {});
       client = { ...(proxy !== null ? { proxy } : {}), ...(explicitCa ? { caCert: explicitCa } : {}) };
       if (proxy !== null) target = { ...target, description: `${target.description}, through proxy ${redactUrl(proxy)}` };
     }

@@ -8,7 +8,7 @@ import { renderGateTable } from '../report/gate-table.ts';
 import { renderHtml } from '../report/html/index.ts';
 import { compareFingerprints as comparePerfFingerprints, type Fingerprint } from '../perf/fingerprint.ts';
 import { loadRequestsNextTo, loadRunResult, parseJsonFile } from '../report/load.ts';
-import { requestTexts } from '../report/observations.ts';
+import { citedRequestIds, requestTexts } from '../report/observations.ts';
 import { writeFileAtomic } from '../report/write.ts';
 import type { RunResult } from '../types.ts';
 import type { GateCliOptions } from './commands/gate.ts';
@@ -54,7 +54,7 @@ async function loadConfig(opts: GateCliOptions): Promise<GateConfig> {
     }
     config = parseGateConfig(parseJsonFile(text, opts.thresholds), opts.thresholds);
   }
-  return applyThresholdFlags(config, opts.threshold);
+  return applyThresholdFlags(config, opts.threshold ?? []);
 }
 
 /**
@@ -88,7 +88,7 @@ export async function runGate(opts: GateCliOptions): Promise<number> {
   else process.stdout.write(renderGateTable(gate, { color: process.stdout.isTTY === true }));
 
   if (opts.html !== undefined) {
-    const jsonl = await loadRequestsNextTo(currentFile);
+    const jsonl = await loadRequestsNextTo(currentFile, citedRequestIds([current]).length > 0);
     const file = path.resolve(opts.html);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, renderHtml([current], { gate, requests: jsonl === null ? {} : requestTexts([current], [jsonl]) }));

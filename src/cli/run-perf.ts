@@ -61,12 +61,12 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
   const interrupt = interruptController();
   const secrets: string[] = [];
   const progress = new Progress(process.stderr);
-  let stack: RunningStack | undefined;
+  const owned: { stack?: RunningStack } = {};
   let log: ObservationLog | undefined;
   let client: Client | undefined;
   try {
     const eventLog = embedded ? path.join(outDir, 'emulator-events.jsonl') : undefined;
-    const target = await reachTarget(opts, profile, timeScale, outDir, eventLog, interrupt.signal, secrets, (s) => (stack = s));
+    const target = await reachTarget(opts, profile, timeScale, outDir, eventLog, interrupt.signal, secrets, (s) => (owned.stack = s));
     const fingerprint = collectFingerprint(target, profile?.id ?? null);
 
     log = await openObservationLog(path.join(outDir, 'requests.jsonl'), { secrets, compact: true });
@@ -101,9 +101,12 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
     }
     const settings = { ...levelSettings(opts, timeScale), ...(overhead !== undefined ? { overheadMs: overhead.overhead_ms } : {}) };
     const warnings: string[] = [];
-    if (profile !== null && prompt.max_context_tokens > profile.vllm.max_model_len) {
+    const window = embedded ? (opts.maxModelLen ?? profile?.vllm.max_model_len) : profile?.vllm.max_model_len;
+    if (window !== undefined && prompt.max_context_tokens > window) {
       warnings.push(
-        `workload ${workload.name} needs ~${prompt.max_context_tokens} tokens of context (prompt + max_tokens), more than the profile's --max-model-len ${profile.vllm.max_model_len}: vLLM answers such requests with HTTP 400`,
+        `workload ${workload.name} needs ~${prompt.max_context_tokens} tokens of context (prompt + max_tokens), more than --max-model-len ${window}` +
+          `${embedded ? '' : " (the profile's)"}: vLLM answers such requests with HTTP 400` +
+          `${embedded ? '; perf --max-model-len N sets the emulated window' : ''}`,
       );
     }
 
@@ -144,7 +147,7 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
         streams,
         timeScale,
         signal: interrupt.signal,
-        onObservation: (o) => openLog.append({ ...o, phase: 'calibration' } as typeof o),
+        onObservation: (o) => openLog.append(Object.assign({}, o, { phase: 'calibration' })),
       });
     } else if (target.kind === 'external') {
       calibration = { summary: 'not measured: needs the emulator as ground truth (run without --target)' };
@@ -209,7 +212,7 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
     interrupt.dispose();
     client?.close();
     await log?.close();
-    await (stack as RunningStack | undefined)?.stop();
+    await owned.stack?.stop();
   }
 }
 
@@ -239,8 +242,12 @@ async function reachTarget(
   if (opts.api === 'chat') {
     throw new BenchError('BAD_USAGE', '--api chat measures a backend directly and needs --target', { hint: 'e.g. --target http://127.0.0.1:8000 --api chat' });
   }
+  // The profile's box as documented, context window included (the guide's 8192 refuses Claude Code's
+  // first request: that is a finding, reproduced on purpose); --max-model-len overrides it.
+  const maxModelLen = opts.maxModelLen ?? profile?.vllm.max_model_len;
   const emulatorArgs = [
     ...(profile !== null ? ['--profile', profile.file] : []),
+    ...(maxModelLen !== undefined ? ['--max-model-len', String(maxModelLen)] : []),
     ...(timeScale !== 1 ? ['--time-scale', String(timeScale)] : []),
     ...(eventLog !== undefined ? ['--event-log', eventLog] : []),
   ];

@@ -5,7 +5,7 @@ import { renderConformance, renderPerfSummary, renderSideBySide } from '../repor
 import { renderHtml } from '../report/html/index.ts';
 import { renderJunit } from '../report/junit.ts';
 import { loadRequestsNextTo, loadRunResult } from '../report/load.ts';
-import { requestTexts } from '../report/observations.ts';
+import { citedRequestIds, requestTexts } from '../report/observations.ts';
 import { writeFileAtomic } from '../report/write.ts';
 import type { RunResult } from '../types.ts';
 import type { ReportCliOptions } from './commands/report.ts';
@@ -39,7 +39,9 @@ export async function runReport(files: readonly string[], opts: ReportCliOptions
   }
 
   if (opts.html !== undefined) {
-    const jsonl = (await Promise.all(files.map((f) => loadRequestsNextTo(f)))).filter((t): t is string => t !== null);
+    const jsonl = (await Promise.all(files.map((f, i) => loadRequestsNextTo(f, citedRequestIds(results.slice(i, i + 1)).length > 0)))).filter(
+      (t): t is string => t !== null,
+    );
     const file = await writeOut(opts.html, renderHtml(results, { requests: requestTexts(results, jsonl) }));
     process.stderr.write(`claude-bench: wrote ${file}\n`);
   }

@@ -79,11 +79,12 @@ export function renderPerf(result: RunResult, options: PerfConsoleOptions): stri
 
   if (perf.verdicts.length > 0) {
     const width = Math.max(90, Math.min(options.width ?? 120, 200));
-    const detailWidth = Math.max(24, width - 22 - 18 - 14 - 22 - 8 - 14);
+    const idWidth = Math.max(8, ...perf.verdicts.map((v) => v.metric.length)) + 2;
+    const detailWidth = Math.max(24, width - idWidth - 18 - 14 - 22 - 8 - 14);
     const verdicts = new Table({
       head: ['Target', `Measured${tag}`, 'Documented', 'Ceiling', 'Status', 'Detail'],
       style: { head, border },
-      colWidths: [22, 18, 14, 22, 8, detailWidth],
+      colWidths: [idWidth, 18, 14, 22, 8, detailWidth],
       wordWrap: true,
     });
     for (const v of perf.verdicts) {
@@ -120,7 +121,9 @@ export function renderPerf(result: RunResult, options: PerfConsoleOptions): stri
   for (const w of warnings) lines.push(paint(`warning: ${sanitizeForTerminal(w)}`, 33, options.color));
   const failed = perf.verdicts.filter((v) => v.status === 'fail');
   lines.push(
-    failed.length === 0
+    perf.verdicts.length === 0
+      ? 'No profile: figures only (judge them against documented targets with --profile ID).'
+      : failed.length === 0
       ? `All ${perf.verdicts.length} targets met${tag}.`
       : `${failed.length} of ${perf.verdicts.length} targets missed${tag}: ${failed.map((v) => v.metric).join(', ')}.`,
   );

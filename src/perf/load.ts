@@ -210,23 +210,28 @@ export async function runLoad(plan: LoadPlan, env: LoadEnv): Promise<LoadResult>
 
     const gate = plan.maxInFlight !== undefined ? new Gate(plan.maxInFlight) : null;
     /** Run one session's steps; `firstSched` is when its first request was meant to go (open loop). */
-    const runSession = async (session: SessionPlan, user: number, firstSched: number | null): Promise<void> => {
+    /** Returns how many requests the session issued. */
+    const runSession = async (session: SessionPlan, user: number, firstSched: number | null): Promise<number> => {
       const inFlight: Array<Promise<unknown>> = [];
+      let sent = 0;
       for (let k = 0; k < session.steps.length; k++) {
         const step = session.steps[k];
         if (step === undefined) break;
         if (firstSched === null || k > 0) await sleep(step.delay_ms * scale, issuing.signal);
         const tSched = k === 0 && firstSched !== null ? firstSched : epochNow();
         if (!take()) break;
+        sent += 1;
         const where = { user, session_id: session.id, turn: k };
         for (const side of step.side ?? []) {
           if (!take()) break;
+          sent += 1;
           inFlight.push(guarded(side, tSched, where));
         }
         const main = await guarded(step.main, tSched, where);
         if (main === null) break;
       }
       await Promise.all(inFlight);
+      return sent;
     };
     /** Send through the in-flight gate (open loop); null when cancelled while waiting. */
     const guarded = async (req: WorkloadRequest, tSched: number, where: Partial<MeasuredRequest>): Promise<MeasuredRequest | null> => {
@@ -244,13 +249,17 @@ export async function runLoad(plan: LoadPlan, env: LoadEnv): Promise<LoadResult>
       const users = plan.users ?? 1;
       await Promise.all(
         Array.from({ length: users }, async (_, user) => {
-          while (!issuing.signal.aborted) await runSession(env.workload.session(nextSession++), user, null);
+          while (!issuing.signal.aborted) {
+            const sent = await runSession(env.workload.session(nextSession++), user, null);
+            // A workload whose sessions send nothing would spin here without yielding: stop instead.
+            if (sent === 0 && !issuing.signal.aborted) stopIssuing('complete');
+          }
         }),
       );
     } else {
       const rate = plan.rateRps ?? 1;
       const offsets = arrivalOffsets(plan.mode, rate, plan.maxRequests, plan.seed);
-      const sessions: Array<Promise<void>> = [];
+      const sessions: Array<Promise<number>> = [];
       for (const [i, offset] of offsets.entries()) {
         await sleep(startedAt + offset - performance.now(), issuing.signal);
         if (issuing.signal.aborted) break;

@@ -13,21 +13,20 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** A control character shown as its Unicode "control picture" (U+2400 block), so it stays visible and harmless. */
-function controlPicture(ch: string): string {
-  const code = ch.charCodeAt(0);
-  return code === 0x7f ? '\u2421' : String.fromCharCode(0x2400 + code);
+/** A control character written out as `\uXXXX` text: visible in any font, and inert. */
+function visibleEscape(ch: string): string {
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
 /**
  * Escape text for HTML element content and quoted attribute values.
- * Control characters become visible control pictures; lone surrogates
+ * Control characters become visible `\uXXXX` text; lone surrogates
  * become U+FFFD.
  */
 export function escapeHtml(text: string): string {
   return text
     .replace(LONE_SURROGATE, '\ufffd')
-    .replace(HTML_CONTROL, controlPicture)
+    .replace(HTML_CONTROL, visibleEscape)
     .replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
 }
 
@@ -35,7 +34,7 @@ export function escapeHtml(text: string): string {
 function stripXmlForbidden(text: string): string {
   return text
     .replace(LONE_SURROGATE, '\ufffd')
-    .replace(XML_FORBIDDEN, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    .replace(XML_FORBIDDEN, visibleEscape);
 }
 
 /** Escape text for XML element content. */

@@ -66,8 +66,12 @@ export async function loadRunResult(file: string): Promise<RunResult> {
   return checkRunResult(parseJsonFile(text, file), file);
 }
 
-/** requests.jsonl next to a results.json, or null when there is none. */
-export async function loadRequestsNextTo(resultsFile: string): Promise<string | null> {
+/**
+ * requests.jsonl next to a results.json, or null when there is none, or when
+ * `needed` is false (perf logs can be large: read only when a check cites a request).
+ */
+export async function loadRequestsNextTo(resultsFile: string, needed = true): Promise<string | null> {
+  if (!needed) return null;
   try {
     return await readFile(path.join(path.dirname(resultsFile), 'requests.jsonl'), 'utf8');
   } catch {

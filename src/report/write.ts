@@ -9,7 +9,7 @@ import { redactSecrets } from '../results/redact.ts';
 import type { RunResult } from '../types.ts';
 import { renderHtml } from './html/index.ts';
 import { renderJunit } from './junit.ts';
-import { requestTexts } from './observations.ts';
+import { citedRequestIds, requestTexts } from './observations.ts';
 
 export interface WriteReportsOptions {
   /** Strings that must not appear in the files (API keys): the result is scrubbed before rendering. */
@@ -24,6 +24,15 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   await rename(`${file}.tmp`, file);
 }
 
+/** requests.jsonl of a run folder (secrets scrubbed again, as defence in depth), or nothing. */
+async function readJsonl(outDir: string, secrets: readonly string[]): Promise<string[]> {
+  try {
+    return [redactSecrets(await readFile(path.join(outDir, 'requests.jsonl'), 'utf8'), secrets)];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Render and write `report.html` and `junit.xml` into `outDir`. The HTML
  * inlines the requests behind failing checks from `outDir/requests.jsonl`
@@ -32,13 +41,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
 export async function writeReports(outDir: string, result: RunResult, options: WriteReportsOptions = {}): Promise<{ html: string; junit: string }> {
   const secrets = options.secrets ?? [];
   const clean = secrets.length > 0 ? (JSON.parse(redactSecrets(JSON.stringify(result), secrets)) as RunResult) : result;
-  let jsonl: string | null = null;
-  try {
-    jsonl = await readFile(path.join(outDir, 'requests.jsonl'), 'utf8');
-  } catch {
-    jsonl = null;
-  }
-  const requests = jsonl === null ? {} : requestTexts([clean], [redactSecrets(jsonl, secrets)]);
+  const requests = citedRequestIds([clean]).length === 0 ? {} : requestTexts([clean], await readJsonl(outDir, secrets));
   const html = path.join(outDir, 'report.html');
   const junit = path.join(outDir, 'junit.xml');
   await writeFileAtomic(html, renderHtml([clean], { requests, ...(options.gate ? { gate: options.gate } : {}) }));

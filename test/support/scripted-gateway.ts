@@ -257,7 +257,7 @@ export async function startScriptedGateway(options: ScriptedGatewayOptions = {})
     return new GatewayError(up.status, overflow ?? message, headers);
   };
 
-  const handleMessages = async (req: http.IncomingMessage, res: http.ServerResponse, parsed: Json): Promise<void> => {
+  const handleMessages = async (res: http.ServerResponse, parsed: Json): Promise<void> => {
     const model = parsed['model'];
     if (typeof model !== 'string') throw new GatewayError(400, 'model: Field required');
     if (!model.startsWith('claude') && model !== SERVED_MODEL) {
@@ -345,7 +345,7 @@ export async function startScriptedGateway(options: ScriptedGatewayOptions = {})
     inFlight += 1;
     try {
       if (has('concurrency-limit-500') && inFlight > 2) throw new GatewayError(500, 'too many requests in flight');
-      await handleMessages(req, res, parsed);
+      await handleMessages(res, parsed);
     } finally {
       inFlight -= 1;
     }

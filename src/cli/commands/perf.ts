@@ -22,6 +22,7 @@ export interface PerfCliOptions {
   api: 'messages' | 'chat';
   maxUsers: number;
   calibrate: boolean;
+  maxModelLen?: number;
 }
 
 /** `1,2,4` or `sweep`. */
@@ -75,6 +76,7 @@ export function registerPerfCommand(program: Command): void {
     .option('--arrival <kind>', 'open-loop arrivals: constant or poisson', oneOf(['constant', 'poisson'] as const), 'poisson')
     .option('--api <kind>', 'messages (Anthropic, default) or chat (OpenAI chat completions, to measure a backend directly)', oneOf(['messages', 'chat'] as const), 'messages')
     .option('--max-users <n>', 'highest N the sweep tries', positiveInt, 64)
+    .option('--max-model-len <tokens>', "embedded stack: the emulator's context window (default: the profile's, e.g. the guide's 8192; else 131072)", positiveInt)
     .option('--no-calibrate', 'skip the harness-accuracy burst against the emulator')
     .action(async (opts: PerfCliOptions) => {
       const { runPerf } = await import('../run-perf.ts');

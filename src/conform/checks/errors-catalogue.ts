@@ -216,6 +216,7 @@ export const ERRORS_CATALOGUE_CHECKS = defineChecks({
       const problems: string[] = [];
       let evidence = '';
       for (const a of answers) {
+        // A known error.type paired with the wrong status is E2's finding, not a broken envelope.
         const found = [...errorEnvelopeProblems(a.obs).filter((p) => !p.startsWith('error.type "')), ...leakProblems(a.obs)];
         if (found.length === 0) continue;
         problems.push(`${a.what} (HTTP ${String(a.obs.status)}): ${found.join(', ')}`);

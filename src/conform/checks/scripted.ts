@@ -37,16 +37,19 @@ export function attemptKey(key: string, attempt: number): string {
 type DirectiveValue = string | number | boolean | undefined;
 
 /**
- * `[[emulate k=v …]]`: numbers bare, strings single-quoted with `\` and `'`
- * escaped (the emulator's parser turns `\n` into a newline, so a backslash
- * is always doubled), `true` as a bare key, `undefined` left out.
+ * `[[emulate k=v …]]`: numbers and plain words bare, other strings
+ * single-quoted with `\` and `'` escaped (the emulator's parser turns `\n`
+ * into a newline, so a backslash is always doubled), `true` as a bare key,
+ * `undefined` left out. The scripted answer comes at once (ttft=0 itl=0)
+ * unless the check sets its own timing: only timing checks need time to pass.
  */
 export function emulate(pairs: Readonly<Record<string, DirectiveValue>>): string {
   const parts: string[] = [];
-  for (const [key, value] of Object.entries(pairs)) {
+  const all: Readonly<Record<string, DirectiveValue>> = { ttft: 0, itl: 0, ...pairs };
+  for (const [key, value] of Object.entries(all)) {
     if (value === undefined || value === false) continue;
     if (value === true) parts.push(key);
-    else if (typeof value === 'number') parts.push(`${key}=${value}`);
+    else if (typeof value === 'number' || /^[A-Za-z0-9_.:/-]+$/.test(value)) parts.push(`${key}=${value}`);
     else parts.push(`${key}='${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
   }
   return `[[emulate ${parts.join(' ')}]]`;

@@ -8,6 +8,7 @@
 import type { RequestSpec, Target } from '../../types.ts';
 import { defineChecks, outcome, type CheckContext, type CheckOutcome } from '../check.ts';
 import { quote } from '../evidence.ts';
+import { parseObject } from '../json.ts';
 import { WEATHER_TOOL } from '../exchanges.ts';
 import { messageShapeProblems } from './response.ts';
 import {
@@ -37,7 +38,7 @@ function thinkSpec(target: Target, options: { stream: boolean; thinking: boolean
     max_tokens: 2048,
     ...(options.stream ? { stream: true } : {}),
     ...(options.thinking ? { thinking: THINKING_ON } : {}),
-    messages: userTurn(`What is 17 times 23? Think it through, then answer with the number only. ${emulate({ think: REASONING_TEXT, say: REASONED_ANSWER, itl: 1 })}`),
+    messages: userTurn(`What is 17 times 23? Think it through, then answer with the number only. ${emulate({ think: REASONING_TEXT, say: REASONED_ANSWER })}`),
   });
 }
 
@@ -53,7 +54,6 @@ function thinkToolSpec(target: Target): RequestSpec {
         say: 'Let me look that up.',
         tool: WEATHER_TOOL.name,
         args: '{"city":"Paris"}',
-        itl: 1,
       })}`,
     ),
   });
@@ -80,13 +80,7 @@ export function thinkingShapeProblems(answer: Answer): string[] {
     // Each thinking block: thinking_delta(s), then a signature_delta before its content_block_stop.
     const open = new Map<number, { thinking: boolean; signature: boolean }>();
     for (const e of answer.events) {
-      const data = (() => {
-        try {
-          return JSON.parse(e.data) as Json;
-        } catch {
-          return null;
-        }
-      })();
+      const data = parseObject(e.data);
       if (!data || typeof data['index'] !== 'number') continue;
       const index = data['index'];
       if (data['type'] === 'content_block_start' && isObject(data['content_block']) && data['content_block']['type'] === 'thinking') {

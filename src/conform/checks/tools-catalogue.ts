@@ -58,7 +58,7 @@ function bashSpec(target: Target): RequestSpec {
     tools: [BASH_TOOL],
     tool_choice: { type: 'tool', name: BASH_TOOL.name },
     messages: userTurn(
-      `Run this exact command with the Bash tool, copying it character for character:\n${HARD_COMMAND}\n${emulate({ tool: BASH_TOOL.name, args: JSON.stringify({ command: HARD_COMMAND }), itl: 1 })}`,
+      `Run this exact command with the Bash tool, copying it character for character:\n${HARD_COMMAND}\n${emulate({ tool: BASH_TOOL.name, args: JSON.stringify({ command: HARD_COMMAND }) })}`,
     ),
   });
 }

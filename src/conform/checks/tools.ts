@@ -1,6 +1,6 @@
 /** Tool use (catalogue U): forced calls, their input, ids, stop reason, and the tool_result round trip. */
 import { Ajv, type ErrorObject } from 'ajv';
-import { defineChecks, outcome, type CheckContext } from '../check.ts';
+import { defineChecks, outcome, type CheckContext, type CheckOutcome } from '../check.ts';
 import { quote } from '../evidence.ts';
 import { EXCHANGE_LABELS, exchange, WEATHER_TOOL } from '../exchanges.ts';
 import { TOOL_USE_ID_PATTERN } from '../protocol.ts';
@@ -28,13 +28,15 @@ interface ToolUseSeen {
 /**
  * Tool calls the model chose itself (no tool_choice), streamed and not:
  * Claude Code never forces a tool, so this is the stop_reason it depends on.
- * Answers that failed are other checks' findings and are left out.
+ * A request that failed outright is returned as the outcome: with tools
+ * and no tool_choice it is exactly Claude Code's request (a vLLM without
+ * --enable-auto-tool-choice refuses it).
  */
-async function autoToolUsesSeen(ctx: CheckContext): Promise<ToolUseSeen[]> {
+async function autoToolUsesSeen(ctx: CheckContext): Promise<ToolUseSeen[] | CheckOutcome> {
   const seen: ToolUseSeen[] = [];
   for (const name of Object.keys(AUTO_TOOL_EXCHANGES) as (keyof typeof AUTO_TOOL_EXCHANGES)[]) {
     const read = readAnswer(await autoToolExchange(ctx, name), AUTO_TOOL_EXCHANGES[name]);
-    if (!read.ok) continue;
+    if (!read.ok) return { ...read.outcome, detail: `a request with tools and no tool_choice, as Claude Code sends it, failed: ${read.outcome.detail}` };
     const finalFrame = read.value.events.filter((e) => e.data.includes('"message_delta"')).at(-1)?.raw;
     for (const block of toolUses(read.value)) {
       seen.push({ source: AUTO_TOOL_EXCHANGES[name], id: block['id'], name: block['name'], stopReason: read.value.stopReason, evidence: finalFrame ?? read.value.evidence });
@@ -114,6 +116,7 @@ export const TOOL_CHECKS = defineChecks({
     refs: [],
     async run(ctx) {
       const seen = await autoToolUsesSeen(ctx);
+      if (!Array.isArray(seen)) return seen;
       if (seen.length === 0) {
         return outcome('skip', 'the model answered the weather question without calling get_weather (streamed and not), so there is no tool call to judge; the forced calls are judged by U3b');
       }

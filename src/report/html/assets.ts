@@ -32,7 +32,7 @@ details>summary{cursor:pointer}
 details.finding>summary{list-style:revert}
 .finding-body{margin:6px 0 4px;padding:8px 10px;border-left:3px solid var(--line);background:var(--panel)}
 pre{white-space:pre-wrap;word-break:break-word;overflow-wrap:anywhere;margin:4px 0;padding:8px;background:var(--bg);border:1px solid var(--line);border-radius:4px;font:12px/1.4 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;max-height:480px;overflow:auto}
-button.req{font:inherit;font-size:12px;margin:2px 6px 2px 0;padding:1px 8px;border:1px solid var(--line);border-radius:4px;background:var(--bg);color:var(--accent);cursor:pointer}
+button.req,button.tool{font:inherit;font-size:12px;margin:2px 6px 2px 0;padding:1px 8px;border:1px solid var(--line);border-radius:4px;background:var(--bg);color:var(--accent);cursor:pointer}
 button.req[aria-expanded="true"]{background:var(--panel)}
 .toolbar{display:flex;gap:14px;align-items:center;margin:4px 0 6px;font-size:13px}
 body.only-problems tr.row-pass{display:none}

@@ -155,7 +155,7 @@ export function renderConformance(results: readonly RunResult[], ids: IdSource):
   return (
     '<section id="conformance"><h2>Conformance</h2>' +
     '<div class="toolbar"><label><input type="checkbox" id="only-problems"> Show only checks that did not pass</label>' +
-    '<button type="button" class="req" id="expand-findings" aria-pressed="false">Expand all findings</button></div>' +
+    '<button type="button" class="tool" id="expand-findings" aria-pressed="false">Expand all findings</button></div>' +
     `${tables}</section>`
   );
 }
@@ -190,12 +190,19 @@ function perfRunsTable(runs: readonly PerfRun[]): string {
   );
 }
 
+/** Warnings the perf stage recorded (`perf.extra.warnings`, when it is a list of strings). */
+function perfWarnings(r: RunResult): string {
+  const raw = r.perf?.extra?.['warnings'];
+  const list = Array.isArray(raw) ? raw.filter((w): w is string => typeof w === 'string') : [];
+  return list.length === 0 ? '' : `<ul class="warnings">${list.map((w) => `<li>${h(w)}</li>`).join('')}</ul>`;
+}
+
 /** Perf tables and charts. */
 export function renderPerf(results: readonly RunResult[], charts: { distribution: string[]; concurrency: string[]; timeline: string[] }): string {
   const withPerf = results.map((r, i) => ({ r, i })).filter(({ r }) => r.perf);
   if (withPerf.length === 0) return '';
   const tables = withPerf
-    .map(({ r, i }) => `<h3>Load levels${results.length > 1 ? ` — ${h(runName(results, i))}` : ''}</h3>${perfRunsTable(r.perf?.runs ?? [])}`)
+    .map(({ r, i }) => `<h3>Load levels${results.length > 1 ? ` — ${h(runName(results, i))}` : ''}</h3>${perfRunsTable(r.perf?.runs ?? [])}${perfWarnings(r)}`)
     .join('');
   const group = (title: string, svgs: string[]): string => (svgs.length > 0 ? `<h3>${h(title)}</h3><div class="charts">${svgs.join('')}</div>` : '');
   return (

@@ -102,8 +102,8 @@ describe('against the clean gateway', () => {
     expect(v?.detail.length).toBeGreaterThan(0);
   });
 
-  it('sends each shared request once: 11 exchanges plus the SDK request', () => {
-    expect(requests).toBe(12);
+  it('sends each shared request once: 11 exchanges, the auto tool-choice pair of U3, and the SDK request', () => {
+    expect(requests).toBe(14);
   });
 
   it('records the request ids each verdict rests on', () => {

@@ -83,3 +83,32 @@ describe('progress line and self-check', () => {
     expect(w[1]).toMatch(/bottleneck/);
   });
 });
+
+describe('Progress reporter', () => {
+  it('redraws one line on a TTY and clears it on stop', async () => {
+    const { Progress } = await import('../../../src/perf/progress.ts');
+    const written: string[] = [];
+    const p = new Progress({ isTTY: true, write: (t: string) => written.push(t) });
+    p.level('level 1/2', 2, 10, false);
+    await new Promise((r) => setTimeout(r, 120));
+    p.completed(true, 1500);
+    p.stop();
+    expect(written[0]).toMatch(/^\r\u001b\[2Kclaude-bench perf: level 1\/2 · 2 users · 0\/10 requests/);
+    expect(written.some((w) => w.includes('1/10 requests · p50 TTFT 1.50 s'))).toBe(true);
+    expect(written.at(-1)).toBe('\r\u001b[2K');
+    expect(written.every((w) => !w.includes('\n'))).toBe(true);
+  });
+
+  it('prints plain lines when not a TTY', async () => {
+    const { Progress } = await import('../../../src/perf/progress.ts');
+    const written: string[] = [];
+    const p = new Progress({ isTTY: false, write: (t: string) => written.push(t) }, { intervalMs: 30 });
+    p.level('sweep run 1', 1, 4, true);
+    p.completed(false, null);
+    await new Promise((r) => setTimeout(r, 80));
+    p.stop();
+    expect(written.length).toBeGreaterThanOrEqual(2);
+    expect(written.every((w) => w.endsWith('\n') && !w.includes('\r'))).toBe(true);
+    expect(written.at(-1)).toMatch(/1\/4 requests \(1 failed\) · p50 TTFT — EMULATED/);
+  });
+});

@@ -116,3 +116,11 @@ describe('runLoad: open loop', () => {
     expect(meanGap).toBeLessThan(120);
   });
 });
+
+describe('runLoad: degenerate workloads', () => {
+  it('stops instead of spinning when sessions send nothing', async () => {
+    const empty = { ...workload, session: (i: number) => ({ id: `e${i}`, steps: [] }) };
+    const result = await runLoad({ mode: 'closed', users: 2, maxRequests: 10, durationMs: 5_000, warmupRequests: 0 }, { workload: empty, dispatch: fakeDispatch(1) });
+    expect(result).toMatchObject({ stopped_by: 'complete', issued: 0 });
+  });
+});

@@ -6,8 +6,8 @@ describe('HTML escaping', () => {
     expect(escapeHtml(`<a href="x" onclick='y'>&amp;</a>`)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
   });
 
-  it('shows control characters as control pictures and replaces lone surrogates', () => {
-    expect(escapeHtml('a\u0000b\u001bc\u007fd\te\nf')).toBe('a\u2400b\u241bc\u2421d\te\nf');
+  it('writes control characters out as visible \\uXXXX text and replaces lone surrogates', () => {
+    expect(escapeHtml('a\u0000b\u001bc\u007fd\te\nf')).toBe('a\\u0000b\\u001bc\\u007fd\te\nf');
     expect(escapeHtml('x\udc00y \ud83d\ude00')).toBe('x\ufffdy \ud83d\ude00');
   });
 

@@ -51,9 +51,9 @@ describe('renderHtml', () => {
     expect(markup).toContain('&lt;img src=x onerror=alert(1)&gt;');
     // the only script elements are the data block and the report's own script
     expect(markup.match(/<script/g)).toHaveLength(2);
-    // control characters are shown as control pictures, never raw
+    // control characters are written out as visible text, never raw
     expect(markup).not.toMatch(/[\u0000\u0007\u001b]/);
-    expect(markup).toContain('\u241b[31mansi\u2407bell');
+    expect(markup).toContain('\\u001b[31mansi\\u0007bell');
   });
 
   it('inlines the data as JSON with < escaped, and it round-trips', () => {
@@ -107,6 +107,9 @@ describe('renderHtml', () => {
     expect(page).toContain('Latency over the run');
     expect(page).toMatch(/<td>output_tokens_per_s_p50<\/td><td class="num">7.10<\/td><td>8–12<\/td><td class="num">18.5<\/td>/);
     expect(renderHtml([sampleResult()])).not.toContain('<svg');
+    const warned = perfResult([syntheticRun({ concurrency: 1, requests: 5, ttftMs: 10, itlMs: 1, tokens: 5 })]);
+    const withWarnings = { ...warned, perf: { ...(warned.perf as NonNullable<RunResult['perf']>), extra: { warnings: [`client lagged ${SCRIPT_TAG}`, 42] } } };
+    expect(renderHtml([withWarnings])).toContain('<ul class="warnings"><li>client lagged &lt;script&gt;alert(1)&lt;/script&gt;</li></ul>');
   });
 
   it('shows the gate comparison when given one', () => {
