@@ -1,5 +1,7 @@
 /**
- * Suites are data: `suites/<name>.json` = {name, description, checks: [ids]}.
+ * Suites are data: `suites/<name>.json` = {name, description, checks: [ids],
+ * includes?: [suite names]}. A suite that includes others runs their checks
+ * after its own (e.g. `default`: the whole catalogue but the live client).
  * This module lists, loads and resolves them to registered checks.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -15,6 +17,8 @@ export interface Suite {
   readonly name: string;
   readonly description: string;
   readonly checkIds: readonly CheckId[];
+  /** Other suites whose checks this one runs too. */
+  readonly includes: readonly string[];
 }
 
 /** Names of the suites on disk, sorted. */
@@ -43,7 +47,11 @@ function parseSuite(name: string, text: string): Suite {
       hint: `known checks: ${Object.keys(CHECKS).join(', ')}`,
     });
   }
-  return { name, description: record['description'], checkIds: checks as CheckId[] };
+  const includes = record['includes'] ?? [];
+  if (!Array.isArray(includes) || includes.some((n) => typeof n !== 'string')) {
+    throw new BenchError('BAD_CONFIG', `suite '${name}': "includes" must be a list of suite names`);
+  }
+  return { name, description: record['description'], checkIds: checks as CheckId[], includes: includes as string[] };
 }
 
 /**
@@ -61,9 +69,17 @@ export function loadSuites(names: readonly string[], dir = SUITES_DIR): Suite[] 
   return names.map((name) => parseSuite(name, readFileSync(`${dir}/${name}.json`, 'utf8')));
 }
 
-/** The checks of the named suites, in suite order, each once. */
+/** The checks of the named suites (and the suites they include), in suite order, each once. */
 export function resolveChecks(names: readonly string[], dir = SUITES_DIR): Check[] {
-  const ids: CheckId[] = [];
-  for (const suite of loadSuites(names, dir)) for (const id of suite.checkIds) if (!ids.includes(id)) ids.push(id);
-  return ids.map((id) => CHECKS[id]);
+  const ids = new Set<CheckId>();
+  const visited = new Set<string>();
+  const visit = (suiteNames: readonly string[]): void => {
+    for (const suite of loadSuites(suiteNames.filter((n) => !visited.has(n)), dir)) {
+      visited.add(suite.name);
+      for (const id of suite.checkIds) ids.add(id);
+      visit(suite.includes);
+    }
+  };
+  visit(names);
+  return [...ids].map((id) => CHECKS[id]);
 }

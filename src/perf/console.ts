@@ -110,11 +110,12 @@ export function renderPerf(result: RunResult, options: PerfConsoleOptions): stri
   }
   const accuracy = extra['accuracy'] as Record<string, unknown> | undefined;
   if (accuracy && typeof accuracy['summary'] === 'string') lines.push(`Harness accuracy: ${accuracy['summary']}`);
-  const self = extra['self'] as { cpu_us_per_event?: number | null; event_loop_lag_ms?: { p99: number } } | undefined;
+  const self = extra['self'] as { cpu_us_per_event?: number | null; cpu_share?: number; event_loop_lag_ms?: { p99: number } } | undefined;
   if (self) {
     lines.push(
       `Client self-check: event-loop lag p99 ${formatMs(self.event_loop_lag_ms?.p99 ?? Number.NaN)}` +
-        `${typeof self.cpu_us_per_event === 'number' ? `, ${self.cpu_us_per_event.toFixed(1)} µs CPU per SSE event` : ''}`,
+        `${typeof self.cpu_share === 'number' ? `, CPU ${(self.cpu_share * 100).toFixed(0)} % of a core` : ''}` +
+        `${typeof self.cpu_us_per_event === 'number' ? ` (${self.cpu_us_per_event.toFixed(1)} µs per SSE event received)` : ''}`,
     );
   }
   const warnings = Array.isArray(extra['warnings']) ? (extra['warnings'] as unknown[]).map(String) : [];

@@ -19,11 +19,11 @@ export interface SessionSummary {
   readonly session_wall_s: DistributionStats;
   /** Measured Σcache_read / Σprompt per session (sessions whose server reported usage). */
   readonly cache_hit_share: DistributionStats;
-  /** The workload's estimate of what a perfect prefix cache would serve, mean over sessions. */
+  /** The workload's estimate of what a perfect prefix cache would serve, mean over requests. */
   readonly theoretical_cache_share: number | null;
 }
 
-/** Roll requests up by `session_id`; null when no request carries one. */
+/** Roll requests up by `session_id`; null when no session has more than one request. */
 export function summarizeSessions(
   pairs: ReadonlyArray<{ readonly req: MeasuredRequest; readonly m: RequestMetrics }>,
   scale = 1,
@@ -35,7 +35,8 @@ export function summarizeSessions(
     list.push(p);
     bySession.set(p.req.session_id, list);
   }
-  if (bySession.size === 0) return null;
+  // One-request "sessions" (synthetic prompts) have nothing to roll up.
+  if (bySession.size === 0 || [...bySession.values()].every((list) => list.length === 1)) return null;
   const counts: number[] = [];
   const turns: number[] = [];
   const walls: number[] = [];

@@ -24,7 +24,7 @@ export function registerConformCommand(program: Command): void {
     .option('--api-key <key>', 'key for the target (default: $ANTHROPIC_API_KEY, then $ANTHROPIC_AUTH_TOKEN)')
     .option('--model <id>', 'model id to send (default: claude-opus-5-5, what Claude Code sends; the gateway must map it)')
     .option('--stack <name|file>', 'stack spec to stand up (stacks/<name>.json or a file) when no --target is given (default: embedded)')
-    .option('--suite <names>', 'comma-separated suites to run', parseList, ['core'])
+    .option('--suite <names>', 'comma-separated suites to run (default: every suite but live-client)', parseList, ['default'])
     .option('--out <dir>', 'output folder (default: reports/<timestamp>/)')
     .option('--timeout <seconds>', 'per-request idle timeout', parseSeconds, 300)
     .option('--json', 'print results.json to stdout instead of the table')

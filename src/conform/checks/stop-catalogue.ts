@@ -118,6 +118,7 @@ export const STOP_CATALOGUE_CHECKS = defineChecks({
         evidence ||= answer.events.filter((e) => e.data.includes('"message_delta"')).at(-1)?.raw ?? answer.evidence;
       }
       if (problems.length > 0) return outcome('fail', `${listSome(problems)}; Claude Code runs tools only on stop_reason "tool_use"`, evidence);
+      if (answers.length === 0) return outcome('skip', 'every tool-call request failed (U3, U5 and U6 say why)');
       if (withTools === 0) return outcome('skip', 'none of the tool-call requests came back with a tool call (the model chose not to call)');
       return outcome('pass', `${withTools} answer(s) with tool calls, each with stop_reason "tool_use"; ${answers.length - withTools} without, none claiming it`);
     },

@@ -35,7 +35,7 @@ function statuses(verdicts: Record<string, Verdict>): Record<string, string> {
   return Object.fromEntries(Object.entries(verdicts).map(([id, v]) => [id, v.status]));
 }
 
-describe('guide checks on the correct embedded stack (64K window, auto tool choice, CCR, nothing buffering)', () => {
+describe('guide checks on the correct embedded stack (131072-token window, auto tool choice, CCR, nothing buffering)', () => {
   let stack: RunningStack;
   beforeAll(async () => {
     const settings = embeddedStackSettings('embedded', ['guide']);
@@ -67,11 +67,11 @@ describe('guide checks on the correct embedded stack (64K window, auto tool choi
     expect(both['D2']?.status).toBe('warn');
   });
 
-  it('D4 tells a window too small for prompt + max_tokens apart (CLAUDE_CODE_MAX_OUTPUT_TOKENS=60000 on 64K)', async () => {
-    const v = await runGuide(stack.target, ['D4'], { env: () => ({ CLAUDE_CODE_MAX_OUTPUT_TOKENS: '60000' }) });
+  it('D4 tells a window too small for prompt + max_tokens apart (CLAUDE_CODE_MAX_OUTPUT_TOKENS=125000 on 131072)', async () => {
+    const v = await runGuide(stack.target, ['D4'], { env: () => ({ CLAUDE_CODE_MAX_OUTPUT_TOKENS: '125000' }) });
     expect(v['D4']?.status).toBe('fail');
     expect(v['D4']?.detail).toContain("holds Claude Code's prompt");
-    expect(v['D4']?.detail).toContain('max_tokens 60000');
+    expect(v['D4']?.detail).toContain('max_tokens 125000');
   });
 
   it('D3 fails when the slowest response is over the bound (a 200 ms bound against a ~600 ms stream)', async () => {

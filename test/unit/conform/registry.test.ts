@@ -32,10 +32,18 @@ describe('suites', () => {
     const names = listSuites();
     expect(names).toContain('core');
     for (const suite of loadSuites(names)) {
-      expect(suite.checkIds.length).toBeGreaterThan(0);
+      expect(suite.checkIds.length + suite.includes.length).toBeGreaterThan(0);
       expect(new Set(suite.checkIds).size).toBe(suite.checkIds.length);
       for (const id of suite.checkIds) expect(Object.keys(CHECKS)).toContain(id);
+      for (const inc of suite.includes) expect(names).toContain(inc);
     }
+  });
+
+  it('the default suite runs every registered check except the live client, each once', () => {
+    const ids = resolveChecks(['default']).map((c) => c.id);
+    const live = loadSuites(['live-client'])[0]?.checkIds ?? [];
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(Object.keys(CHECKS).filter((id) => !live.includes(id as never)).sort());
   });
 
   it('core holds at least the checks the issue asks for', () => {

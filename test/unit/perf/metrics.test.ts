@@ -212,3 +212,27 @@ describe('per-run summary', () => {
     expect(maxConcurrent([m(0, 10), m(10, 20), m(5, 15)])).toBe(2);
   });
 });
+
+describe('per-session roll-up', () => {
+  it('reports turn latency, session wall time and measured vs theoretical cache share', () => {
+    const turn = (id: string, t0: number, last: number, input: number, read: number) =>
+      obs({ id, t0, events: [['message_start', msgStart(input, { cache_read_input_tokens: read }), 5], ['content_block_delta', text('a'), last / 2], ['content_block_delta', text('b'), last], ['message_delta', msgDelta(2), last]] });
+    const reqs: MeasuredRequest[] = [
+      { observation: turn('s1a', T0, 100, 1000, 0), t_sched_epoch_ms: null, session_id: 's1', turn: 0, kind: 'main', theoretical_cached_share: 0.5 },
+      { observation: turn('s1b', T0 + 1000, 200, 100, 900), t_sched_epoch_ms: null, session_id: 's1', turn: 1, kind: 'main', theoretical_cached_share: 0.9 },
+      { observation: turn('s2a', T0, 300, 1000, 0), t_sched_epoch_ms: null, session_id: 's2', turn: 0, kind: 'main', theoretical_cached_share: 0.5 },
+      { observation: turn('s2b', T0 + 10, 50, 10, 0), t_sched_epoch_ms: null, session_id: 's2', turn: 0, kind: 'side', theoretical_cached_share: 0.1 },
+    ];
+    const s = summarizeRun(reqs, { concurrency: 2, mode: 'closed' }).extra?.['sessions'] as {
+      sessions: number; turn_latency_ms: { n: number; max: number }; session_wall_s: { max: number; min: number }; cache_hit_share: { max: number; min: number }; theoretical_cache_share: number;
+    };
+    expect(s.sessions).toBe(2);
+    expect(s.turn_latency_ms.n).toBe(3); // side requests are not turns
+    expect(s.turn_latency_ms.max).toBe(300);
+    expect(s.session_wall_s.max).toBeCloseTo(1.2, 9); // s1: T0 → T0 + 1000 + 200
+    expect(s.session_wall_s.min).toBeCloseTo(0.3, 9);
+    expect(s.cache_hit_share.max).toBeCloseTo(900 / 2000, 9); // s1: 900 read of (1000 + 100 + 900)
+    expect(s.cache_hit_share.min).toBe(0);
+    expect(s.theoretical_cache_share).toBeCloseTo((0.5 + 0.9 + 0.5 + 0.1) / 4, 9);
+  });
+});
