@@ -17,6 +17,7 @@ import { loadProfile } from '../profiles/load.ts';
 import type { Profile } from '../profiles/types.ts';
 import { collectEnvironment } from '../results/environment.ts';
 import { redactUrl } from '../results/redact.ts';
+import { writeReports } from '../report/write.ts';
 import { writeRunResult } from '../results/write.ts';
 import { startEmbeddedStack, type RunningStack } from '../stack/embedded.ts';
 import { RESULT_SCHEMA_VERSION, type PerfResult, type PerfRun, type PerfVerdict, type RunResult, type Target } from '../types.ts';
@@ -203,9 +204,11 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
     const exitCode = partial ? EXIT.interrupted : perfExitCode(perf);
     const result = buildResult(target, perf, startedAt, partial, exitCode);
     await writeRunResult(outDir, result, secrets);
+    await log.flush();
+    await writeReports(outDir, result, { secrets });
     if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(renderPerf(result, { color: process.stdout.isTTY === true, width: process.stdout.columns ?? 120 }));
-    process.stderr.write(`claude-bench: wrote ${path.join(outDir, 'results.json')} and requests.jsonl\n`);
+    process.stderr.write(`claude-bench: wrote ${path.join(outDir, 'results.json')}, requests.jsonl, report.html and junit.xml\n`);
     return exitCode;
   } finally {
     progress.stop();
