@@ -6,14 +6,13 @@ import { resolveChecks } from '../conform/suites.ts';
 import { EXIT } from '../errors.ts';
 import { renderConformance } from '../report/console.ts';
 import { writeReports } from '../report/write.ts';
-import { collectEnvironment } from '../results/environment.ts';
 import { redactUrl } from '../results/redact.ts';
 import { summarizeVerdicts } from '../results/summarize.ts';
 import { writeRunResult } from '../results/write.ts';
+import { buildRunResult } from '../results/build.ts';
 import { CHECKS } from '../conform/checks/index.ts';
 import { loadStackSpec } from '../stack/spec.ts';
-import { RESULT_SCHEMA_VERSION, type RunResult, type Target, type Verdict } from '../types.ts';
-import { TOOL_VERSION } from '../version.ts';
+import type { Target, Verdict } from '../types.ts';
 import type { ConformCliOptions } from './commands/conform.ts';
 import { preflight } from './preflight.ts';
 import { resolveTargetFromOptions, ROUTE_CHECK_IDS, type ResolvedTarget } from './resolve-target.ts';
@@ -56,7 +55,13 @@ export async function runConform(opts: ConformCliOptions): Promise<number> {
 
     const partial = interrupt.interrupted();
     const exitCode = partial ? EXIT.interrupted : conformExitCode(verdicts, opts.strict === true);
-    const result = buildResult(target, verdicts, opts.suite, startedAt, partial, exitCode);
+    const result = buildRunResult(
+      target,
+      { command: 'conform', conformance: { suites: [...opts.suite], checks: [...verdicts], summary: summarizeVerdicts(verdicts) } },
+      startedAt,
+      partial,
+      exitCode,
+    );
     await writeRunResult(outDir, result, secrets);
     // report.html inlines the requests behind failing checks: let requests.jsonl reach the disk first.
     await openLog.flush();
@@ -81,32 +86,3 @@ export function conformExitCode(verdicts: readonly Verdict[], strict: boolean): 
   return bad ? EXIT.failed : EXIT.ok;
 }
 
-function buildResult(
-  target: Target,
-  verdicts: readonly Verdict[],
-  suites: readonly string[],
-  startedAt: Date,
-  partial: boolean,
-  exitCode: number,
-): RunResult {
-  return {
-    schema_version: RESULT_SCHEMA_VERSION,
-    tool: { name: 'claude-bench', version: TOOL_VERSION },
-    command: 'conform',
-    started_at: startedAt.toISOString(),
-    finished_at: new Date().toISOString(),
-    partial,
-    target: {
-      base_url: redactUrl(target.baseUrl),
-      model: target.model,
-      kind: target.kind,
-      emulated: target.emulated,
-      description: target.description,
-      ...(target.gateway ? { gateway: target.gateway } : {}),
-      ...(target.backend ? { backend: target.backend } : {}),
-    },
-    environment: collectEnvironment(),
-    conformance: { suites: [...suites], checks: [...verdicts], summary: summarizeVerdicts(verdicts) },
-    exit_code: exitCode,
-  };
-}

@@ -15,13 +15,12 @@ import { DEFAULT_WORKLOAD, estimatePrompt, resolveWorkload } from '../perf/workl
 import { profileCeiling } from '../profiles/ceiling.ts';
 import { loadProfile } from '../profiles/load.ts';
 import type { Profile } from '../profiles/types.ts';
-import { collectEnvironment } from '../results/environment.ts';
 import { redactUrl } from '../results/redact.ts';
 import { writeReports } from '../report/write.ts';
 import { writeRunResult } from '../results/write.ts';
+import { buildRunResult } from '../results/build.ts';
 import { startEmbeddedStack, type RunningStack } from '../stack/embedded.ts';
-import { RESULT_SCHEMA_VERSION, type PerfResult, type PerfRun, type PerfVerdict, type RunResult, type Target } from '../types.ts';
-import { TOOL_VERSION } from '../version.ts';
+import type { PerfResult, PerfRun, PerfVerdict, Target } from '../types.ts';
 import type { PerfCliOptions } from './commands/perf.ts';
 import { preflight } from './preflight.ts';
 import { DEFAULT_MODEL } from './run-conform.ts';
@@ -202,7 +201,7 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
 
     const partial = interrupt.interrupted();
     const exitCode = partial ? EXIT.interrupted : perfExitCode(perf);
-    const result = buildResult(target, perf, startedAt, partial, exitCode);
+    const result = buildRunResult(target, { command: 'perf', perf }, startedAt, partial, exitCode);
     await writeRunResult(outDir, result, secrets);
     await log.flush();
     await writeReports(outDir, result, { secrets });
@@ -334,25 +333,3 @@ export function confidenceIntervals(runs: readonly PerfRun[]): Array<Record<stri
   return out;
 }
 
-function buildResult(target: Target, perf: PerfResult, startedAt: Date, partial: boolean, exitCode: number): RunResult {
-  return {
-    schema_version: RESULT_SCHEMA_VERSION,
-    tool: { name: 'claude-bench', version: TOOL_VERSION },
-    command: 'perf',
-    started_at: startedAt.toISOString(),
-    finished_at: new Date().toISOString(),
-    partial,
-    target: {
-      base_url: redactUrl(target.baseUrl),
-      model: target.model,
-      kind: target.kind,
-      emulated: target.emulated,
-      description: target.description,
-      ...(target.gateway ? { gateway: target.gateway } : {}),
-      ...(target.backend ? { backend: target.backend } : {}),
-    },
-    environment: collectEnvironment(),
-    perf,
-    exit_code: exitCode,
-  };
-}

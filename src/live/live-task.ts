@@ -5,7 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { CC_MAX_TOKENS_UNKNOWN_MODEL } from '../conform/cc-shapes.ts';
+import { CC_MAX_TOKENS_UNKNOWN_MODEL } from '../claude-code/shapes.ts';
 import type { Target } from '../types.ts';
 import { ensureClaudeCode, type ClaudeCodeBinary, type EnsureClaudeCodeOptions } from './install.ts';
 import { LIVE_FILE, LIVE_PROMPT } from './prompt.ts';

@@ -110,7 +110,7 @@ describe('claude-bench conform --target: bad input ends with one clear line', ()
 
   it('tests a running endpoint given with --target and the right key', async () => {
     const out = path.join(work, 'external');
-    const run = await runCli(['conform', '--target', stack.target.baseUrl, '--api-key', stack.target.apiKey, '--out', out]);
+    const run = await runCli(['conform', '--suite', 'core', '--target', stack.target.baseUrl, '--api-key', stack.target.apiKey, '--out', out]);
     expect([0, 1]).toContain(run.code);
     const result = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { target: { kind: string; emulated: boolean } };
     expect(result.target.kind).toBe('external');

@@ -42,7 +42,7 @@ function expectUsageError(run: CliRun, text: string | RegExp): void {
 describe('gate on conformance', () => {
   it('passes two conform runs of the embedded stack (its conformance is deterministic)', async () => {
     for (const name of ['conf-a', 'conf-b']) {
-      const run = await runCli(['conform', '--out', out(name)], { timeoutMs: 120_000 });
+      const run = await runCli(['conform', '--suite', 'core', '--out', out(name)], { timeoutMs: 120_000 });
       expect([0, 1]).toContain(run.code);
       expectFourFiles(out(name));
     }
@@ -59,7 +59,7 @@ describe('gate on conformance', () => {
     const broken = await startDefectiveGateway({ defects: ['no-message-stop'] });
     try {
       for (const [name, gw] of [['gw-good', good], ['gw-broken', broken]] as const) {
-        const run = await runCli(['conform', '--target', gw.baseUrl, '--api-key', gw.apiKey, '--out', out(name)], { timeoutMs: 120_000 });
+        const run = await runCli(['conform', '--suite', 'core', '--target', gw.baseUrl, '--api-key', gw.apiKey, '--out', out(name)], { timeoutMs: 120_000 });
         expect([0, 1]).toContain(run.code);
         expectFourFiles(out(name));
       }
@@ -151,7 +151,7 @@ describe('gate input errors', () => {
 
   it('takes the newest reports/*/results.json when --current is omitted', async () => {
     const root = mkdtempSync(path.join(work, 'cwd-'));
-    const run = await runCli(['conform', '--out', path.join(root, 'reports', 'run-1')], { timeoutMs: 120_000 });
+    const run = await runCli(['conform', '--suite', 'core', '--out', path.join(root, 'reports', 'run-1')], { timeoutMs: 120_000 });
     expect([0, 1]).toContain(run.code);
     const gate = await runCli(['gate', '--baseline', results('conf-a')], { cwd: root });
     expectCode(gate, 0);

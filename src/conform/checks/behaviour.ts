@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Observation, RequestSpec, Target } from '../../types.ts';
-import { CC_COUNT_TOKENS_PATH, ccRequestBody, ccRequestSpec } from '../cc-shapes.ts';
+import { CC_COUNT_TOKENS_PATH, ccRequestBody, ccRequestSpec } from '../../claude-code/shapes.ts';
 import { defineChecks, outcome, type CheckOutcome } from '../check.ts';
 import { quote } from '../evidence.ts';
 import { messageShapeProblems } from './response.ts';

@@ -1,13 +1,13 @@
 /**
  * Is the context window large enough for Claude Code's real first request?
- * A request built like Claude Code's (cc-shapes.ts: ~7 KB of system
+ * A request built like Claude Code's (src/claude-code/shapes.ts: ~7 KB of system
  * blocks, 12 tools with ~31 KB of schemas, a ~9 KB role:"system" message,
  * max_tokens 32000, streamed) must be accepted. When it is not, the same
  * prompt with max_tokens 1 tells whether the prompt itself or the prompt
  * plus max_tokens overflows; its usage and the error's numbers size the fix.
  */
 import type { Observation } from '../../types.ts';
-import { CC_MAX_TOKENS_DEFAULT_MODEL, CC_MAX_TOKENS_UNKNOWN_MODEL, CC_OBSERVED_SIZES, ccRequestSpec } from '../cc-shapes.ts';
+import { CC_MAX_TOKENS_DEFAULT_MODEL, CC_MAX_TOKENS_UNKNOWN_MODEL, CC_OBSERVED_SIZES, ccRequestSpec } from '../../claude-code/shapes.ts';
 import { defineChecks, outcome, type CheckOutcome } from '../check.ts';
 import { quote } from '../evidence.ts';
 import { answered, contextFacts, errorMessageOf, mentionsContext, roundUpK, send, type ContextFacts } from './catalogue-support.ts';

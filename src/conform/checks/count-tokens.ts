@@ -4,7 +4,7 @@
  * what Claude Code sends, quickly and never as a constant.
  */
 import type { Observation, RequestSpec, Target } from '../../types.ts';
-import { CC_COUNT_TOKENS_PATH, ccSystemBlocks, ccSystemMessage, ccTools, ccUserMessage } from '../cc-shapes.ts';
+import { CC_COUNT_TOKENS_PATH, ccSystemBlocks, ccSystemMessage, ccTools, ccUserMessage } from '../../claude-code/shapes.ts';
 import { defineChecks, outcome, type CheckContext, type CheckOutcome } from '../check.ts';
 import { quote } from '../evidence.ts';
 import { answered, post, rate, send } from './catalogue-support.ts';

@@ -6,7 +6,7 @@
  *   D2 Claude Code's env points at the gateway  D5 tool calls work the way Claude Code asks (auto)
  *   D3 every response within 30 s           D6 the stream arrives progressively, not in one lump
  *
- * Requests are Claude-Code-shaped where it matters (cc-shapes.ts) and steer
+ * Requests are Claude-Code-shaped where it matters (src/claude-code/shapes.ts) and steer
  * the emulator with `[[emulate …]]` directives a real model ignores.
  * `guideCheckSpecs()` takes the environment and the latency bound as
  * options so tests can judge other values; GUIDE_CHECKS uses the real ones.
@@ -17,7 +17,7 @@ import { assessClaudeEnv } from '../../live/claude-env.ts';
 import { looksLikeTextToolCall } from '../../live/judge.ts';
 import { redactSecrets } from '../../results/redact.ts';
 import type { Observation, RequestSpec, Target } from '../../types.ts';
-import { CC_OBSERVED_SIZES, ccRequestSpec } from '../cc-shapes.ts';
+import { CC_OBSERVED_SIZES, ccRequestSpec } from '../../claude-code/shapes.ts';
 import { defineChecks, outcome, type CheckContext, type CheckOutcome, type CheckSpec } from '../check.ts';
 import { WEATHER_TOOL } from '../exchanges.ts';
 import { accumulateStream } from '../stream-accumulator.ts';

@@ -4,7 +4,7 @@
  * feature, so a rejection names the feature.
  */
 import type { Observation } from '../../types.ts';
-import { ccMetadata, ccTools, CC_BETA_FLAGS } from '../cc-shapes.ts';
+import { ccMetadata, ccTools, CC_BETA_FLAGS } from '../../claude-code/shapes.ts';
 import { defineChecks, outcome, type CheckContext, type CheckOutcome } from '../check.ts';
 import { quote } from '../evidence.ts';
 import { WEATHER_TOOL } from '../exchanges.ts';

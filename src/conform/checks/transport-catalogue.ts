@@ -4,7 +4,7 @@
  * stream delivery and its headers, gzip, and large bodies.
  */
 import type { Observation, RequestSpec, SseEvent, Target } from '../../types.ts';
-import { CC_BETA_FLAGS, ccHeaders } from '../cc-shapes.ts';
+import { CC_BETA_FLAGS, ccHeaders } from '../../claude-code/shapes.ts';
 import { defineChecks, outcome, type CheckContext, type CheckOutcome } from '../check.ts';
 import { quote } from '../evidence.ts';
 import { exchange } from '../exchanges.ts';

@@ -20,6 +20,7 @@
  * with CLAUDE_CODE_MAX_OUTPUT_TOKENS=4096) rather than 128000, which no
  * vLLM context window accepts.
  */
+import { CC_BETA_FLAGS, CC_MESSAGES_PATH, ccSystemBlocks, ccTools } from '../../claude-code/shapes.ts';
 import { cachedShare, promptKey } from './prefix.ts';
 import { fillerText, hashSeed, prng } from './text.ts';
 import type { SessionPlan, SessionStep, Workload, WorkloadRequest } from './types.ts';
@@ -46,58 +47,10 @@ export interface ClaudeCodeOptions {
   readonly sideRequest?: boolean;
 }
 
-export const CLAUDE_CODE_PATH = '/v1/messages?beta=true';
+export const CLAUDE_CODE_PATH = CC_MESSAGES_PATH;
 
-/** The eight anthropic-beta flags Claude Code 2.1.332 sends with its default model. */
-export const CLAUDE_CODE_BETAS = [
-  'claude-code-20250219',
-  'interleaved-thinking-2025-05-14',
-  'context-management-2025-06-27',
-  'per-turn-control-2026-07-01',
-  'mid-conversation-tool-changes-2026-07-01',
-  'thinking-token-count-2026-05-13',
-  'advanced-tool-use-2025-11-20',
-  'effort-2025-11-24',
-].join(',');
-
-/** Tool name → JSON size in bytes, as measured on Claude Code 2.1.332. */
-const TOOL_SIZES: ReadonlyArray<readonly [string, number]> = [
-  ['Agent', 5244],
-  ['Bash', 3892],
-  ['Edit', 964],
-  ['ListAgents', 1963],
-  ['Read', 1919],
-  ['ReportFindings', 2418],
-  ['ScheduleWakeup', 4886],
-  ['Skill', 1803],
-  ['ToolSearch', 1425],
-  ['Workflow', 5688],
-  ['DeferredToolPlaceholder', 204],
-  ['Write', 639],
-];
-
-const str = (description?: string) => ({ type: 'string', ...(description ? { description } : {}) });
-const SCHEMAS: Readonly<Record<string, { properties: Record<string, unknown>; required: string[] }>> = {
-  Write: { properties: { file_path: str(), content: str() }, required: ['file_path', 'content'] },
-  Bash: {
-    properties: {
-      command: str(),
-      timeout: { type: 'number' },
-      description: str(),
-      run_in_background: { type: 'boolean' },
-      dangerouslyDisableSandbox: { type: 'boolean' },
-    },
-    required: ['command'],
-  },
-  Read: {
-    properties: { file_path: str(), offset: { type: 'number' }, limit: { type: 'number' }, pages: str(), allow_large: { type: 'boolean' } },
-    required: ['file_path'],
-  },
-  Edit: {
-    properties: { file_path: str(), old_string: str(), new_string: str(), replace_all: { type: 'boolean' } },
-    required: ['file_path', 'old_string', 'new_string'],
-  },
-};
+/** The anthropic-beta header Claude Code 2.1.332 sends with its default model. */
+export const CLAUDE_CODE_BETAS = CC_BETA_FLAGS.join(',');
 
 /** The four tools a session's steps call, with arguments of a realistic size. */
 const CALLS: ReadonlyArray<{ name: string; input: (r: () => number) => Record<string, unknown> }> = [
@@ -107,26 +60,11 @@ const CALLS: ReadonlyArray<{ name: string; input: (r: () => number) => Record<st
   { name: 'Write', input: (r) => ({ file_path: `/work/project/notes${Math.floor(r() * 90)}.md`, content: 'Summary of the change.' }) },
 ];
 
-/** A tool definition padded to `bytes` of JSON with a description, as Claude Code's long tool prompts. */
-function tool(name: string, bytes: number, seed: number): Record<string, unknown> {
-  const schema = SCHEMAS[name] ?? { properties: { input: str() }, required: [] };
-  const base = {
-    name,
-    description: '',
-    input_schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', additionalProperties: false, ...schema },
-  };
-  const pad = Math.max(16, bytes - Buffer.byteLength(JSON.stringify(base)));
-  return { ...base, description: fillerText(pad, seed) };
-}
-
 /** Shared by every session: one Claude Code version's system prompt and tools. */
 function sharedParts(seed: number): { system: unknown[]; tools: unknown[]; reminder: string } {
-  const system = [
-    { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.332.0d5; cc_entrypoint=sdk-cli;' },
-    { type: 'text', text: "You are a Claude agent, built on Anthropic's Claude Agent SDK.", cache_control: { type: 'ephemeral' } },
-    { type: 'text', text: fillerText(7030, seed ^ 0x5157), cache_control: { type: 'ephemeral' } },
-  ];
-  const tools = TOOL_SIZES.map(([name, bytes], i) => tool(name, bytes, seed + i * 7919));
+  // The same for every session, as for every user of one Claude Code version.
+  const system = ccSystemBlocks();
+  const tools = ccTools();
   const reminder = `<system-reminder>\n${fillerText(560, seed ^ 0x2e1)}\n</system-reminder>`;
   return { system, tools, reminder };
 }

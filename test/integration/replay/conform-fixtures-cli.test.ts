@@ -13,7 +13,7 @@ describe('claude-bench conform --fixtures', () => {
     const gateway = await startDefectiveGateway({ defects: ['no-message-stop'] });
     try {
       const out = path.join(work, 'run');
-      const run = await runCli(['conform', '--target', gateway.baseUrl, '--api-key', gateway.apiKey, '--fixtures', 'fixtures/sessions/write-run-read', '--out', out, '--json'], { timeoutMs: 120_000 });
+      const run = await runCli(['conform', '--suite', 'core', '--target', gateway.baseUrl, '--api-key', gateway.apiKey, '--fixtures', 'fixtures/sessions/write-run-read', '--out', out, '--json'], { timeoutMs: 120_000 });
       expect(run.code).toBe(1);
       const result = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { conformance: { checks: Array<{ id: string; status: string; severity: string; detail: string }> } };
       const replayed = result.conformance.checks.filter((c) => c.id.startsWith('replay:'));

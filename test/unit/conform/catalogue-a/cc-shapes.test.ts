@@ -12,7 +12,7 @@ import {
   ccSystemMessage,
   ccTools,
   fillerText,
-} from '../../../../src/conform/cc-shapes.ts';
+} from '../../../../src/claude-code/shapes.ts';
 
 describe('fillerText', () => {
   it('is exactly the asked length, ASCII, and deterministic', () => {
