@@ -8,8 +8,10 @@ import { Progress } from '../perf/progress.ts';
 import { runPerfPlan, type LevelSettings, type PerfOutcome } from '../perf/runner.ts';
 import { probeGatewayOverhead, type OverheadEstimate } from '../perf/overhead.ts';
 import { startSelfMeasure } from '../perf/self-measure.ts';
-import { detectBuffering } from '../perf/buffering.ts';
+import { attributeAb } from '../perf/ab.ts';
+import { bufferingVerdict, detectBuffering } from '../perf/buffering.ts';
 import { tInterval } from '../perf/stats.ts';
+import { TargetDeathWatch, deathLine } from '../perf/target-death.ts';
 import { judgeTargets } from '../perf/verdicts.ts';
 import { DEFAULT_WORKLOAD, estimatePrompt, resolveWorkload } from '../perf/workloads/index.ts';
 import { profileCeiling } from '../profiles/ceiling.ts';
@@ -19,10 +21,12 @@ import { redactUrl } from '../results/redact.ts';
 import { writeReports } from '../report/write.ts';
 import { writeRunResult } from '../results/write.ts';
 import { buildRunResult } from '../results/build.ts';
-import { startEmbeddedStack, type RunningStack } from '../stack/embedded.ts';
+import type { StackHandle } from '../stack/drivers/types.ts';
+import { DEFAULT_SERVED_MODEL, startEmbeddedStack } from '../stack/embedded.ts';
 import type { PerfResult, PerfRun, PerfVerdict, Target } from '../types.ts';
 import type { PerfCliOptions } from './commands/perf.ts';
 import { preflight } from './preflight.ts';
+import { resolveTargetFromOptions, type ResolvedTarget } from './resolve-target.ts';
 import { DEFAULT_MODEL } from './run-conform.ts';
 import { interruptController, prepareOutDir, resolveApiKey } from './run-session.ts';
 
@@ -53,25 +57,33 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
   if (opts.concurrency === 'sweep' && opts.rate !== undefined) {
     throw new BenchError('BAD_USAGE', '--concurrency sweep searches closed-loop users; it cannot be combined with --rate');
   }
+  if (opts.ab === true && opts.api === 'chat') {
+    throw new BenchError('BAD_USAGE', '--ab compares the gateway (Messages) with the backend (chat); it cannot run with --api chat');
+  }
   const profile = opts.profile !== undefined ? await loadProfile(opts.profile) : null;
-  const embedded = opts.target === undefined;
+  // perf's own embedded stack (profile-driven emulator): time scale, calibration and the overhead probe apply.
+  const embedded = opts.target === undefined && opts.stack === undefined;
   const timeScale = opts.timeScale ?? (embedded && profile !== null ? DEFAULT_PROFILE_TIME_SCALE : 1);
   const outDir = await prepareOutDir(opts.out);
   const startedAt = new Date();
   const interrupt = interruptController();
   const secrets: string[] = [];
   const progress = new Progress(process.stderr);
-  const owned: { stack?: RunningStack } = {};
+  const owned: { resolved?: ResolvedTarget } = {};
   let log: ObservationLog | undefined;
   let client: Client | undefined;
+  let metricsClient: Client | undefined;
   try {
     const eventLog = embedded ? path.join(outDir, 'emulator-events.jsonl') : undefined;
-    const target = await reachTarget(opts, profile, timeScale, outDir, eventLog, interrupt.signal, secrets, (s) => (owned.stack = s));
+    const resolved = await reachTarget(opts, profile, timeScale, outDir, embedded ? eventLog : undefined, interrupt.signal);
+    owned.resolved = resolved;
+    secrets.push(...resolved.secrets);
+    const target = resolved.target;
     const fingerprint = collectFingerprint(target, profile?.id ?? null);
 
     log = await openObservationLog(path.join(outDir, 'requests.jsonl'), { secrets, compact: true });
     const openLog = log;
-    client = createClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: opts.timeout * 1000 });
+    client = createClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: opts.timeout * 1000, ...resolved.client });
     if (target.kind === 'external' && opts.api === 'messages') await preflight(client, target, Math.min(opts.timeout * 1000, 60_000));
 
     const workloadName = opts.workload ?? (profile !== null ? 'profile' : DEFAULT_WORKLOAD);
@@ -115,7 +127,14 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
         `${levels === 'sweep' ? 'capacity sweep' : `users ${levels.join(', ')}`}${opts.repeat > 1 ? ` ×${opts.repeat}` : ''}` +
         `${target.emulated ? `, EMULATED${timeScale !== 1 ? ` at time scale ${timeScale}` : ''}` : ''}\n`,
     );
+    // The server's view (vLLM /metrics): the embedded stack's backend, or the user's --metrics-url.
+    const metricsUrl = opts.metricsUrl ?? target.backendUrl;
+    metricsClient = metricsUrl !== undefined ? createClient({ baseUrl: metricsUrl, apiKey: 'none', timeoutMs: 5_000 }) : undefined;
     const self = startSelfMeasure();
+    // A target that stops accepting connections ends the run at once, with its own verdict (target-death.ts).
+    const deathWatch = new TargetDeathWatch();
+    const died = new AbortController();
+    const runSignal = AbortSignal.any([interrupt.signal, died.signal]);
     let outcome: PerfOutcome;
     try {
       outcome = await runPerfPlan(
@@ -124,10 +143,14 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
           workload,
           protocol: opts.api,
           ...(opts.api === 'chat' ? { chatModel: target.model } : {}),
-          signal: interrupt.signal,
+          signal: runSignal,
           emulated: target.emulated,
           progress,
-          onRequest: (line) => openLog.append(line),
+          ...(metricsClient !== undefined && metricsUrl !== undefined ? { metrics: { client: metricsClient, label: redactUrl(metricsUrl) } } : {}),
+          onRequest: (line) => {
+            openLog.append(line);
+            if (deathWatch.observe(line) !== null) died.abort(new Error('the target died'));
+          },
         },
         { levels, repeat: opts.repeat, settings, targets: profile?.targets ?? [], sweep: { maxUsers: opts.maxUsers } },
       );
@@ -135,9 +158,44 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
       progress.stop();
     }
 
+    let ab: Record<string, unknown> | undefined;
+    if (opts.ab === true && !interrupt.interrupted() && deathWatch.verdict === null) {
+      const backend = opts.backendUrl ?? target.backendUrl;
+      if (backend === undefined) {
+        warnings.push('--ab: no backend URL known for this target; give --backend-url URL (the vLLM server behind the gateway)');
+      } else {
+        const direct = createClient({ baseUrl: backend, apiKey: process.env['VLLM_API_KEY'] ?? 'none', timeoutMs: opts.timeout * 1000 });
+        const abProgress = new Progress(process.stderr);
+        try {
+          const served = (await servedModel(direct)) ?? profile?.model.id ?? DEFAULT_SERVED_MODEL;
+          process.stderr.write(`claude-bench: --ab: the same workload and seeds straight to the backend ${redactUrl(backend)} (model ${served})…\n`);
+          // Same levels and repeats in the same order: runLevel's seeds follow the order, so each level sees the same prompts.
+          const abLevels = levels === 'sweep' ? [...new Set(outcome.runs.map((r) => r.concurrency))] : levels;
+          const directOutcome = await runPerfPlan(
+            {
+              client: direct,
+              workload,
+              protocol: 'chat',
+              chatModel: served,
+              signal: runSignal,
+              emulated: target.emulated,
+              progress: abProgress,
+              ...(metricsClient !== undefined && metricsUrl !== undefined ? { metrics: { client: metricsClient, label: redactUrl(metricsUrl) } } : {}),
+              onRequest: (line) => openLog.append(Object.assign({}, line, { ab: 'direct' })),
+            },
+            { levels: abLevels, repeat: levels === 'sweep' ? 1 : opts.repeat, settings: { ...settings, overheadMs: 0 }, targets: [] },
+          );
+          ab = { backend_url: redactUrl(backend), served_model: served, direct_runs: directOutcome.runs, levels: attributeAb(directOutcome.runs, outcome.runs) };
+        } finally {
+          abProgress.stop();
+          direct.close();
+        }
+      }
+    }
+
     let calibration: CalibrationResult | { summary: string } | undefined;
     const backendUrl = target.backendUrl;
-    if (opts.calibrate && embedded && eventLog !== undefined && backendUrl !== undefined && !interrupt.interrupted()) {
+    if (opts.calibrate && embedded && eventLog !== undefined && backendUrl !== undefined && !interrupt.interrupted() && deathWatch.verdict === null) {
       const streams = Math.max(1, ...outcome.runs.map((r) => r.concurrency));
       process.stderr.write(`claude-bench: harness accuracy: ${streams} streams straight to the emulator…\n`);
       calibration = await calibrateAgainstEmulator({
@@ -156,6 +214,8 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
     const fp = await fingerprint;
     warnings.push(...collectWarnings(outcome, selfAll.warnings, profile !== null ? hardwareMismatch(fp, profile) : []));
 
+    const buffering = detectBuffering(outcome.marks);
+    const bufferedRow = bufferingVerdict(buffering, target.emulated);
     const verdicts: PerfVerdict[] =
       profile === null
         ? []
@@ -168,6 +228,7 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
             emulated: target.emulated,
             confidence: opts.repeat > 1,
           });
+    if (bufferedRow !== null) verdicts.push(bufferedRow);
     const perf: PerfResult = {
       profile: profile?.id ?? null,
       emulated: target.emulated,
@@ -193,14 +254,19 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
         fingerprint: fp,
         ...(profile !== null ? { ceiling: profileCeiling(profile) } : {}),
         self: selfAll,
-        buffering: detectBuffering(outcome.marks),
+        buffering,
         accuracy: calibration ?? { summary: 'not measured (--no-calibrate or interrupted)' },
+        ...(deathWatch.verdict !== null ? { target_died: deathWatch.verdict } : {}),
+        ...(ab !== undefined ? { ab } : {}),
         warnings,
       },
     };
 
-    const partial = interrupt.interrupted();
-    const exitCode = partial ? EXIT.interrupted : perfExitCode(perf);
+    // Interrupted: 130. Target died: 3 (unreachable), results partial. Else the verdicts decide.
+    const death = deathWatch.verdict;
+    if (death !== null) warnings.push(`the target died mid-run: ${death.refused} refused connections in a row after ${death.answered_before} answered requests`);
+    const partial = interrupt.interrupted() || death !== null;
+    const exitCode = interrupt.interrupted() ? EXIT.interrupted : death !== null ? EXIT.unreachable : perfExitCode(perf);
     const result = buildRunResult(target, { command: 'perf', perf }, startedAt, partial, exitCode);
     await writeRunResult(outDir, result, secrets);
     await log.flush();
@@ -208,17 +274,22 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
     if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(renderPerf(result, { color: process.stdout.isTTY === true, width: process.stdout.columns ?? 120 }));
     process.stderr.write(`claude-bench: wrote ${path.join(outDir, 'results.json')}, requests.jsonl, report.html and junit.xml\n`);
+    if (death !== null && !interrupt.interrupted()) process.stderr.write(`${deathLine(death, redactUrl(target.baseUrl))}\n`);
     return exitCode;
   } finally {
     progress.stop();
     interrupt.dispose();
     client?.close();
+    metricsClient?.close();
     await log?.close();
-    await owned.stack?.stop();
+    await owned.resolved?.stop();
   }
 }
 
-/** The target: the user's, or the embedded stack (emulator driven by the profile, behind claude-code-router). */
+/**
+ * The target: the user's (--target), a stack spec (--stack), or the embedded
+ * stack with the emulator driven by the profile; behind --via / --proxy when asked.
+ */
 async function reachTarget(
   opts: PerfCliOptions,
   profile: Profile | null,
@@ -226,46 +297,46 @@ async function reachTarget(
   outDir: string,
   eventLog: string | undefined,
   signal: AbortSignal,
-  secrets: string[],
-  onStack: (s: RunningStack) => void,
-): Promise<Target> {
-  if (opts.target !== undefined) {
-    const apiKey = resolveApiKey(opts.apiKey);
-    secrets.push(apiKey);
-    return {
-      baseUrl: opts.target,
-      apiKey,
-      model: opts.model ?? (opts.api === 'chat' && profile !== null ? profile.model.id : DEFAULT_MODEL),
-      kind: 'external',
-      emulated: false,
-      description: `external target ${redactUrl(opts.target)}`,
-    };
-  }
-  if (opts.api === 'chat') {
+): Promise<ResolvedTarget> {
+  if (opts.target === undefined && opts.api === 'chat') {
     throw new BenchError('BAD_USAGE', '--api chat measures a backend directly and needs --target', { hint: 'e.g. --target http://127.0.0.1:8000 --api chat' });
   }
+  const model = opts.model ?? (opts.target !== undefined && opts.api === 'chat' && profile !== null ? profile.model.id : DEFAULT_MODEL);
   // The profile's box as documented, context window included (the guide's 8192 refuses Claude Code's
   // first request: that is a finding, reproduced on purpose); --max-model-len overrides it.
-  const maxModelLen = opts.maxModelLen ?? profile?.vllm.max_model_len;
-  const emulatorArgs = [
-    ...(profile !== null ? ['--profile', profile.file] : []),
-    ...(maxModelLen !== undefined ? ['--max-model-len', String(maxModelLen)] : []),
-    ...(timeScale !== 1 ? ['--time-scale', String(timeScale)] : []),
-    ...(eventLog !== undefined ? ['--event-log', eventLog] : []),
-  ];
-  process.stderr.write(
-    `claude-bench: standing up the embedded stack (vLLM emulator${profile !== null ? ` with profile ${profile.id}` : ''} + claude-code-router)…\n`,
-  );
-  const stack = await startEmbeddedStack({
-    logDir: path.join(outDir, 'stack-logs'),
-    model: opts.model ?? DEFAULT_MODEL,
-    emulatorArgs,
-    ...(profile !== null ? { servedModelName: profile.model.id } : {}),
-    signal,
-  });
-  onStack(stack);
-  secrets.push(stack.target.apiKey, ...stack.secrets);
-  return stack.target;
+  const standUpDefault = async (): Promise<StackHandle> => {
+    const maxModelLen = opts.maxModelLen ?? profile?.vllm.max_model_len;
+    const emulatorArgs = [
+      ...(profile !== null ? ['--profile', profile.file] : []),
+      ...(maxModelLen !== undefined ? ['--max-model-len', String(maxModelLen)] : []),
+      ...(timeScale !== 1 ? ['--time-scale', String(timeScale)] : []),
+      ...(eventLog !== undefined ? ['--event-log', eventLog] : []),
+    ];
+    process.stderr.write(
+      `claude-bench: standing up the embedded stack (vLLM emulator${profile !== null ? ` with profile ${profile.id}` : ''} + claude-code-router)…\n`,
+    );
+    const stack = await startEmbeddedStack({
+      logDir: path.join(outDir, 'stack-logs'),
+      model,
+      emulatorArgs,
+      ...(profile !== null ? { servedModelName: profile.model.id } : {}),
+      signal,
+    });
+    return { driver: 'embedded', target: stack.target, secrets: stack.secrets, logs: stack.logs, pids: stack.pids, stop: () => stack.stop() };
+  };
+  return resolveTargetFromOptions({ ...opts, model }, { outDir, signal, standUpDefault });
+}
+
+/** The backend's served model name (first of GET /v1/models), or null when it cannot tell. */
+async function servedModel(client: Client): Promise<string | null> {
+  try {
+    const o = await client.send({ method: 'GET', path: '/v1/models', auth: 'bearer', label: 'perf:ab-models' });
+    if (o.status !== 200 || o.body === null) return null;
+    const id = (JSON.parse(o.body) as { data?: Array<{ id?: unknown }> }).data?.[0]?.id;
+    return typeof id === 'string' && id !== '' ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Per-level bounds: the user's, else defaults (model time under a time scale, so levels stay comparable). */

@@ -2,6 +2,7 @@ import { BenchError } from '../errors.ts';
 import type { Profile } from '../profiles/types.ts';
 import type { BatchingModel } from './batching.ts';
 import { batchingModelFromProfile } from './profile-model.ts';
+import type { FaultSchedule } from './faults.ts';
 import type { Script } from './script.ts';
 
 /** One write the emulator made, for ground-truth timing (see EmulatorOptions.onEvent). */
@@ -62,6 +63,13 @@ export interface EmulatorOptions {
   readonly timeScale?: number;
   /** Write the ground-truth event log (event-log.ts) to this file. */
   readonly eventLog?: string;
+  /** Fault injection (faults.ts): which chat completions fail, and how. */
+  readonly faults?: FaultSchedule;
+  /**
+   * What an `exit` fault does. Default: the server dies in place (stops
+   * listening, drops every connection). The CLI kills its own process.
+   */
+  readonly onFaultExit?: () => void;
 }
 
 /** Options with every default filled in. */
@@ -83,6 +91,8 @@ export interface ResolvedEmulatorOptions {
   readonly batching: BatchingModel | undefined;
   readonly timeScale: number;
   readonly eventLog: string | undefined;
+  readonly faults: FaultSchedule | undefined;
+  readonly onFaultExit: (() => void) | undefined;
 }
 
 export const EMULATOR_DEFAULTS = {
@@ -158,6 +168,8 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     batching,
     timeScale,
     eventLog: options.eventLog,
+    faults: options.faults !== undefined && options.faults.rules.length > 0 ? options.faults : undefined,
+    onFaultExit: options.onFaultExit,
   };
 }
 

@@ -15,6 +15,7 @@ import { BatchScheduler, type BatchTicket, type FinishedRecord } from './batchin
 import { openEventLog, type EventLog } from './event-log.ts';
 import { EmulatorMetrics } from './metrics.ts';
 import { resolveEmulatorOptions, type EmulatorEvent, type EmulatorOptions, type ResolvedEmulatorOptions } from './options.ts';
+import { BROKEN_JSON_FRAME, FaultInjector, UNKNOWN_EVENT_FRAME, type FaultAction } from './faults.ts';
 import { buildPlan, type Plan } from './plan.ts';
 import { blockHashes, renderPromptForCache } from './prefix-cache.ts';
 import {
@@ -129,6 +130,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const scheduler = opts.batching
     ? new BatchScheduler(opts.batching, { timeScale: scale, onFinished: (record) => observeBatched(record) })
     : undefined;
+  const injector = opts.faults ? new FaultInjector(opts.faults) : undefined;
   /** Finish reasons of batched requests, by ticket id, until their record arrives. */
   const batchedReasons = new Map<number, string>();
 
@@ -315,6 +317,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return;
     }
     const request = checked.request;
+    // Injected faults (faults.ts) come before directives: the schedule decides, whatever the prompt says.
+    const fault = injector?.next() ?? null;
+    if (fault?.kind === 'exit') {
+      if (opts.onFaultExit) opts.onFaultExit();
+      else dieInPlace();
+      return;
+    }
+    if (fault?.kind === 'http') {
+      const retryAfter = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+      sendJson(res, requestId, injectedFailure(fault.status, fault.message), retryAfter);
+      return;
+    }
+    if (fault?.kind === 'slow_headers') {
+      if (!(await waitUnlessClosed(res, fault.ms))) return;
+      // The delay is the server's, before any work: the timeline starts after it.
+      arrival = performance.now();
+    }
+    const streamFault = fault !== null && fault.kind !== 'slow_headers' && fault.kind !== 'reset' ? fault : undefined;
     const resolved = resolveReply(request, opts.script);
     if (resolved.failStatus !== undefined) {
       const retryAfter = resolved.retryAfterSeconds !== undefined ? { 'retry-after': String(resolved.retryAfterSeconds) } : {};
@@ -343,7 +363,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const timing = { ttftMs: modelTiming.ttftMs * scale, itlMs: modelTiming.itlMs * scale };
     const head: ChunkHead = { id: `chatcmpl-${requestId}`, created: Math.floor(Date.now() / 1000), model: opts.servedModelNames[0] };
     metrics.accepted(request.promptTokens);
-    const run = { res, requestId, arrival, request, plan, head, timing, modelTiming, abortAfter: reply.abortAfterTokens };
+    const abortAfter = fault?.kind === 'reset' ? fault.afterTokens : reply.abortAfterTokens;
+    const run: Run = { res, requestId, arrival, request, plan, head, timing, modelTiming, abortAfter, fault: streamFault };
     // An echo is an instrument, not a workload: it keeps the fixed timeline even under a batching model.
     if (scheduler && !reply.echo) batched(run, scheduler, body as { readonly tools?: unknown; readonly messages?: unknown });
     else if (request.stream) stream(run);
@@ -362,6 +383,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     /** Fixed model, model ms (for /metrics). */
     readonly modelTiming: { readonly ttftMs: number; readonly itlMs: number };
     readonly abortAfter: number | undefined;
+    /** An injected stream fault (stall, bad_json, unknown_event, missing_blank), acting before token `afterTokens`. */
+    readonly fault: Extract<FaultAction, { afterTokens: number }> | undefined;
+  }
+
+  /** The `exit` fault without a process to kill: stop listening and drop every connection, at once. */
+  function dieInPlace(): void {
+    for (const gen of [...active]) gen.cancel();
+    server.close();
+    for (const socket of sockets) socket.destroy();
+    server.closeAllConnections();
   }
 
   /** Run a generation's schedule and count it as active until it ends, however it ends. */
@@ -416,15 +447,35 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
     res.flushHeaders();
     emit({ request_id: requestId, t_epoch_ms: now(), kind: 'headers' });
+    let glue = false;
     const write = (payload: unknown, tokenIndex?: number): void => {
-      res.write(`data: ${JSON.stringify(payload)}\n\n`);
+      // missing_blank: this frame ends with one newline and runs into the next.
+      res.write(`data: ${JSON.stringify(payload)}\n${glue ? '' : '\n'}`);
+      glue = false;
       emit({ request_id: requestId, t_epoch_ms: now(), kind: 'chunk', ...(tokenIndex !== undefined ? { token_index: tokenIndex } : {}) });
+    };
+    let silenced = false;
+    /** Apply the stream fault due before token `i` (the trailer is i = token count); false = write nothing more. */
+    const tamper = (i: number): boolean => {
+      const f = run.fault;
+      if (silenced) return false;
+      if (f === undefined || i !== Math.min(f.afterTokens, plan.steps.length)) return true;
+      if (f.kind === 'stall') {
+        silenced = true;
+        stallThenDrop(res, f.ms);
+        return false;
+      }
+      if (f.kind === 'bad_json') res.write(BROKEN_JSON_FRAME);
+      else if (f.kind === 'unknown_event') res.write(UNKNOWN_EVENT_FRAME);
+      else glue = true;
+      return true;
     };
     const last = plan.steps.length - 1;
     const continuous = (n: number) => (request.continuousUsage ? usage(request.promptTokens, n) : undefined);
     return {
       write,
       token: (i) => {
+        if (!tamper(i)) return;
         // vLLM sends the role chunk with the first engine output, i.e. at TTFT.
         if (i === 0) write(roleChunk(head, continuous(0)));
         const step = plan.steps[i];
@@ -432,6 +483,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         write(deltaChunk(head, step?.delta ?? {}, finishInfo, continuous(i + 1)), i);
       },
       trailer: () => {
+        if (!tamper(plan.steps.length)) return;
         if (request.includeUsage) write(usageChunk(head, usage(request.promptTokens, plan.completionTokens)));
         res.end('data: [DONE]\n\n');
         emit({ request_id: requestId, t_epoch_ms: now(), kind: 'done' });
@@ -442,7 +494,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   /** The whole non-streaming body, once every token is generated. */
   function sendWhole(run: Run): void {
     const { res, requestId, plan, head, request } = run;
-    sendJson(res, requestId, {
+    const f = run.fault;
+    if (f?.kind === 'stall') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      stallThenDrop(res, f.ms);
+      return;
+    }
+    const reply: HttpError = {
       status: 200,
       body: completionResponse(
         head,
@@ -450,7 +509,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         { reason: plan.finishReason, stopReason: plan.stopReason },
         usage(request.promptTokens, plan.completionTokens),
       ),
-    });
+    };
+    if (f?.kind === 'bad_json' || f?.kind === 'missing_blank') {
+      // A whole answer has no frames: the malformed kinds cut its JSON in half.
+      const text = JSON.stringify(reply.body);
+      const cut = text.slice(0, Math.floor(text.length / 2));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(cut) });
+      res.end(cut);
+      return;
+    }
+    sendJson(res, requestId, reply);
   }
 
   /**
@@ -592,6 +660,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return closing;
     },
   };
+}
+
+/** The stall fault: keep the connection open and silent for `ms`, then drop it (a hung upstream). */
+function stallThenDrop(res: ServerResponse, ms: number): void {
+  const timer = setTimeout(() => res.destroy(), ms);
+  // Not a generation: the server's close() destroys the socket, which clears this timer.
+  timer.unref();
+  res.once('close', () => clearTimeout(timer));
+}
+
+/** Wait `ms` (slow_headers); false when the client went away meanwhile. */
+function waitUnlessClosed(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onClose = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off('close', onClose);
+      resolve(true);
+    }, ms);
+    res.once('close', onClose);
+  });
 }
 
 /** Code points per streamed piece of an echo answer (big pieces: an echo should not take long). */

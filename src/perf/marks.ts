@@ -99,12 +99,25 @@ export function extractMarks(o: Observation, protocol: WireProtocol = 'messages'
     m.prompt_tokens = m.input_tokens + (m.cache_read_input_tokens ?? 0) + (m.cache_creation_input_tokens ?? 0);
   }
   if (m.t_stop_ms === null && o.error === null) m.t_stop_ms = o.t_end_ms;
-  classify(o, m, streamError);
+  classify(o, m, streamError, isEventStream(o) ? malformedData(o.events) : null);
   return m;
 }
 
+/**
+ * The first SSE data line that is not JSON (nor `[DONE]`), described, or
+ * null. Every data line of both protocols is JSON: one that is not means the
+ * stream is broken (a cut line, two events run together), not a quiet skip.
+ */
+export function malformedData(events: readonly SseEvent[]): string | null {
+  for (const [i, e] of events.entries()) {
+    if (isCommentEvent(e) || e.data === '' || e.data === '[DONE]') continue;
+    if (!parseEventJson(e).ok) return `malformed SSE: event ${i} data is not JSON (${JSON.stringify(e.data.slice(0, 80))})`;
+  }
+  return null;
+}
+
 /** Failure classification: transport errors by kind, then the HTTP status, then in-stream errors. */
-function classify(o: Observation, m: Mutable<RequestMarks>, streamError: string | null): void {
+function classify(o: Observation, m: Mutable<RequestMarks>, streamError: string | null, malformed: string | null): void {
   if (o.error?.kind === 'aborted') {
     m.failure = 'cancelled';
     m.failure_detail = o.error.message;
@@ -114,6 +127,9 @@ function classify(o: Observation, m: Mutable<RequestMarks>, streamError: string 
   } else if (o.error !== null) {
     m.failure = o.error.kind;
     m.failure_detail = o.error.message;
+  } else if (malformed !== null) {
+    m.failure = 'protocol';
+    m.failure_detail = malformed;
   } else if (streamError !== null) {
     m.failure = 'stream_error';
     m.failure_detail = streamError;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { BenchError } from '../../errors.ts';
+import type { FaultSchedule } from '../../emulator/faults.ts';
 import type { ResolvedEmulatorOptions } from '../../emulator/options.ts';
 import { parsePort } from '../options.ts';
 
@@ -22,6 +23,11 @@ export interface EmulateCliOptions {
   profile?: string;
   timeScale: number;
   eventLog?: string;
+  /** `--fault KIND[:TRIGGER][:PARAM]`, repeatable (src/emulator/faults.ts). */
+  fault?: string[];
+  /** `--faults FILE`: a fault schedule (schemas/faults.schema.json). */
+  faults?: string;
+  faultSeed?: number;
 }
 
 /** Where `runEmulate` writes and how it learns to stop (injectable for tests). */
@@ -55,6 +61,9 @@ export function registerEmulateCommand(program: Command): void {
     .option('--time-scale <factor>', 'clock time per modelled time: 0.1 runs 10× faster (figures in /metrics stay in modelled time)', parseTimeScale, 1)
     .option('--event-log <file>', 'write one JSON line per response write: request_id, t_epoch_ms, kind, token_index (ground truth for perf)')
     .option('--script <file>', 'JSON script of replies (format: src/emulator/script.ts)')
+    .option('--fault <spec>', 'inject a fault, KIND[:TRIGGER][:PARAM] (repeatable): reset, stall, bad_json, unknown_event, missing_blank, slow_headers, exit, http_NNN; TRIGGER: rate 0–1, @N (request N), *N (every Nth)', collect)
+    .option('--faults <file>', 'fault schedule JSON (schemas/faults.schema.json): [{kind, at_request|every|rate, after_tokens, params}]')
+    .option('--fault-seed <n>', 'seed of the fault rate draws (default: the file\'s seed, else 1)', parseSeed)
     .option('--ready-json', 'print {"event":"ready","url","port","pid"} on stdout once listening')
     .action(async (opts: EmulateCliOptions) => {
       await runEmulate(opts);
@@ -73,6 +82,7 @@ export async function runEmulate(opts: EmulateCliOptions, io: EmulateIo = proces
     import('../../emulator/script-file.ts'),
   ]);
   const script = opts.script !== undefined ? await loadScriptFile(opts.script) : undefined;
+  const faults = await faultSchedule(opts);
   const emulator = await startEmulator({
     host: opts.host,
     port: opts.port,
@@ -87,6 +97,7 @@ export async function runEmulate(opts: EmulateCliOptions, io: EmulateIo = proces
     enableForceIncludeUsage: opts.enableForceIncludeUsage === true,
     timing: { ttftMs: opts.ttftMs, itlMs: opts.itlMs },
     ...(script !== undefined ? { script } : {}),
+    ...(faults !== undefined ? { faults, onFaultExit: () => dieHard(io) } : {}),
   });
   try {
     const o = emulator.options;
@@ -95,7 +106,8 @@ export async function runEmulate(opts: EmulateCliOptions, io: EmulateIo = proces
         ` — model ${o.servedModelNames.join(', ')}, max-model-len ${o.maxModelLen},` +
         ` auto tool choice ${o.enableAutoToolChoice ? `on (${o.toolCallParser ?? ''})` : 'off'},` +
         ` ${timingLine(o)}${script ? `, script ${opts.script ?? ''} (${script.rules.length} rules)` : ''}` +
-        `${o.apiKey !== undefined ? ', api key required' : ''}${o.enableForceIncludeUsage ? ', usage forced' : ''}\n`,
+        `${o.apiKey !== undefined ? ', api key required' : ''}${o.enableForceIncludeUsage ? ', usage forced' : ''}` +
+        `${o.faults ? `, FAULTS INJECTED: ${o.faults.rules.map((r) => r.kind).join(', ')} (seed ${o.faults.seed ?? 1})` : ''}\n`,
     );
     if (opts.readyJson) {
       // The ready line stays exactly {event,url,port,pid} (the stack layer and tests parse it);
@@ -107,6 +119,25 @@ export async function runEmulate(opts: EmulateCliOptions, io: EmulateIo = proces
     await emulator.close();
   }
   io.stderr.write('claude-bench emulate: stopped\n');
+}
+
+/** The fault schedule of --faults FILE then --fault flags (file rules first), or undefined for none. */
+async function faultSchedule(opts: EmulateCliOptions): Promise<FaultSchedule | undefined> {
+  if (opts.faults === undefined && (opts.fault ?? []).length === 0) return undefined;
+  const [{ parseFaultFlag }, { loadFaultsFile }] = await Promise.all([import('../../emulator/faults.ts'), import('../../emulator/faults-file.ts')]);
+  const file = opts.faults !== undefined ? await loadFaultsFile(opts.faults) : undefined;
+  const rules = [...(file?.rules ?? []), ...(opts.fault ?? []).map(parseFaultFlag)];
+  const seed = opts.faultSeed ?? file?.seed;
+  return { rules, ...(seed !== undefined ? { seed } : {}) };
+}
+
+/**
+ * The `exit` fault from the CLI: the process dies at once, as a killed
+ * server does — no close, no goodbye on open sockets (the kernel resets them).
+ */
+function dieHard(io: EmulateIo): void {
+  io.stderr.write('claude-bench emulate: fault exit: killing this process (SIGKILL)\n');
+  process.kill(process.pid, 'SIGKILL');
 }
 
 /** The timing part of the start-up line. */
@@ -136,6 +167,16 @@ function processIo(): EmulateIo {
         process.once('SIGTERM', stop);
       }),
   };
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
+  return n;
 }
 
 function parsePositiveInt(value: string): number {

@@ -93,7 +93,7 @@ export const MODEL_CHECKS = defineChecks({
       if (l.kind !== 'list') return outcome('skip', 'no model list (see M1)');
       const shown = l.ids.filter((id) => /^(claude|anthropic)/i.test(id));
       if (shown.length === 0) {
-        return outcome('warn', `none of ${listSome(l.ids.map((id) => quote(id)))} starts with "claude" or "anthropic", and Claude Code's /model picker ignores other ids: add a claude-… alias if you want discovery to show the model`);
+        return outcome('fail', `none of ${listSome(l.ids.map((id) => quote(id)))} starts with "claude" or "anthropic", and Claude Code's /model picker ignores other ids: add a claude-… alias if you want discovery to show the model`);
       }
       return outcome('pass', `Claude Code would offer ${listSome(shown.map((id) => quote(id)), 5)}${shown.length < l.ids.length ? ` (and ignore ${l.ids.length - shown.length} other id(s))` : ''}`);
     },

@@ -67,7 +67,7 @@ const CATCHES: Readonly<Record<string, readonly Catch[]>> = {
   C5: ['count-tokens-zero', 'count-tokens-500', { defect: 'no-count-tokens', status: 'skip' }],
   // models
   M1: ['models-redirect', 'no-x-api-key-auth', 'no-bearer-auth', { defect: 'no-models', status: 'warn' }, { defect: 'openai-models-list', status: 'warn' }],
-  M2: [{ defect: 'openai-models-list', status: 'warn' }, { defect: 'no-models', status: 'skip' }],
+  M2: [{ defect: 'openai-models-list', status: 'fail' }, { defect: 'no-models', status: 'skip' }],
   M3: ['models-by-id-broken'],
 };
 
