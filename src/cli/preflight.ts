@@ -28,6 +28,9 @@ export async function preflight(client: Client, target: Target, timeoutMs: numbe
           hint: 'is the gateway running, and is the URL the one Claude Code would use as ANTHROPIC_BASE_URL?',
         });
       case 'protocol':
+        // A status line came back: the port speaks HTTP and only the body broke a bound (a huge
+        // frame, an endless stream). That is for the checks to judge, not a reason to stop.
+        if (obs.status !== null) break;
         throw new BenchError('TARGET_NOT_HTTP', `${where} did not answer HTTP: ${obs.error.message}`, {
           hint: 'check the port: it should be the gateway speaking the Messages API',
         });

@@ -18,6 +18,14 @@ import { preflight } from './preflight.ts';
 import { resolveTargetFromOptions, ROUTE_CHECK_IDS, type ResolvedTarget } from './resolve-target.ts';
 import { interruptController, prepareOutDir } from './run-session.ts';
 
+/**
+ * Bound on each conform response kept in memory. The run keeps every
+ * observation its verdicts cite, and a probe's honest reply is kilobytes; at
+ * the client's 64 MB default an endless stream held over a dozen requests
+ * grows past a gigabyte.
+ */
+const CONFORM_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
 /** What Claude Code sends by default; a gateway must map whatever model arrives. */
 export const DEFAULT_MODEL = 'claude-opus-5-5';
 
@@ -47,7 +55,14 @@ export async function runConform(opts: ConformCliOptions): Promise<number> {
 
     log = await openObservationLog(path.join(outDir, 'requests.jsonl'), { secrets });
     const openLog = log;
-    client = createClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: opts.timeout * 1000, onObservation: (o) => openLog.append(o), ...resolved.client });
+    client = createClient({
+      baseUrl: target.baseUrl,
+      apiKey: target.apiKey,
+      timeoutMs: opts.timeout * 1000,
+      maxBodyBytes: CONFORM_MAX_BODY_BYTES,
+      onObservation: (o) => openLog.append(o),
+      ...resolved.client,
+    });
     if (target.kind === 'external') await preflight(client, target, Math.min(opts.timeout * 1000, 60_000));
 
     process.stderr.write(`claude-bench: running ${checks.length} checks against ${redactUrl(target.baseUrl)}…\n`);

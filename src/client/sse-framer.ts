@@ -12,9 +12,19 @@ export const SSE_COMMENT_TYPE = ':comment';
 /** Default bound on one frame; a stream that never sends a blank line is cut here. */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Default bound on the events of one stream. Each kept event costs a few
+ * hundred bytes beyond its raw text (~300 B kept per event in all), so an
+ * endless stream of tiny events would otherwise hold several times the body
+ * bound; 100 000 (~30 MB kept) is above a 64k-token reply (one delta per token).
+ */
+export const DEFAULT_MAX_EVENTS = 100_000;
+
 export interface SseFramerOptions {
   /** Largest frame (bytes, blank line included) before the framer gives up with a protocol error. */
   readonly maxFrameBytes?: number;
+  /** Most events one stream may yield before the framer gives up with a protocol error. */
+  readonly maxEvents?: number;
 }
 
 /**
@@ -50,7 +60,7 @@ const CR = 0x0d;
 
 /** Create an SSE framer (see {@link SseFramer}). */
 export function createSseFramer(options: SseFramerOptions = {}): SseFramer {
-  return new Framer(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+  return new Framer(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, options.maxEvents ?? DEFAULT_MAX_EVENTS);
 }
 
 class Framer implements SseFramer {
@@ -58,6 +68,8 @@ class Framer implements SseFramer {
   error: string | null = null;
 
   private readonly maxFrameBytes: number;
+  private readonly maxEvents: number;
+  private eventCount = 0;
   private events: SseEvent[] = [];
   /** Bytes of the open frame that arrived in earlier chunks. */
   private parts: Buffer[] = [];
@@ -72,8 +84,9 @@ class Framer implements SseFramer {
   private ended = false;
   private firstFrame = true;
 
-  constructor(maxFrameBytes: number) {
+  constructor(maxFrameBytes: number, maxEvents: number) {
     this.maxFrameBytes = maxFrameBytes;
+    this.maxEvents = maxEvents;
   }
 
   get pendingBytes(): number {
@@ -162,6 +175,10 @@ class Framer implements SseFramer {
 
   /** Close the open frame with `tail` (its bytes in the current chunk) and decode it. */
   private emit(tail: Buffer): void {
+    if (this.eventCount >= this.maxEvents) {
+      this.fail(`SSE stream exceeds ${this.maxEvents} events`);
+      return;
+    }
     const total = this.partBytes + tail.length;
     if (total > this.maxFrameBytes) {
       this.fail();
@@ -176,11 +193,12 @@ class Framer implements SseFramer {
     const text = this.firstFrame && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     this.firstFrame = false;
     const { type, data } = parseFrame(text);
+    this.eventCount++;
     this.events.push({ type, data, t_ms: this.frameT, raw });
   }
 
-  private fail(): void {
-    this.error = `SSE frame exceeds ${this.maxFrameBytes} bytes without a blank line`;
+  private fail(why = `SSE frame exceeds ${this.maxFrameBytes} bytes without a blank line`): void {
+    this.error = why;
     this.parts = [];
     this.partBytes = 0;
     this.inFrame = false;

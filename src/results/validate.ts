@@ -25,7 +25,12 @@ function validator(): ValidateFunction {
 export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map((e) => {
     const where = e.instancePath === '' ? '(top level)' : e.instancePath;
-    const allowed = e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : '';
+    const allowed =
+      e.keyword === 'enum'
+        ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`
+        : e.keyword === 'const'
+          ? ` (${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)})`
+          : '';
     const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : '';
     return `${where}: ${e.message ?? 'invalid'}${extra}${allowed}`;
   });
