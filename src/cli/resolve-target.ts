@@ -41,6 +41,12 @@ export interface ResolveContext {
   readonly env?: NodeJS.ProcessEnv;
   /** Progress lines (default: stderr). */
   readonly log?: (line: string) => void;
+  /**
+   * Stand up the default stack (no --target, no --stack) this way instead of
+   * from the 'embedded' spec: perf starts the emulator with its profile's
+   * flags and time scale. Routes and proxies still apply on top.
+   */
+  readonly standUpDefault?: () => Promise<StackHandle>;
 }
 
 /** Client options that take the route (pass them to createClient). */
@@ -111,6 +117,11 @@ export async function resolveTargetFromOptions(opts: TargetCliOptions, ctx: Reso
         emulated: false,
         description: `external target ${redactUrl(opts.target)}`,
       };
+    } else if (opts.stack === undefined && ctx.standUpDefault !== undefined) {
+      if (opts.driver !== undefined && opts.driver !== 'embedded') throw new BenchError('BAD_USAGE', `--driver ${opts.driver} applies to --stack; the default stack is the embedded one`);
+      stack = await ctx.standUpDefault();
+      target = stack.target;
+      secrets.push(target.apiKey, ...stack.secrets);
     } else {
       const name = opts.stack ?? 'embedded';
       const { spec } = loadStackSpec(name);

@@ -10,6 +10,8 @@ import { probeGatewayOverhead, type OverheadEstimate } from '../perf/overhead.ts
 import { startSelfMeasure } from '../perf/self-measure.ts';
 import { attributeAb } from '../perf/ab.ts';
 import { bufferingVerdict, detectBuffering } from '../perf/buffering.ts';
+import { probeResponseCache, type ResponseCacheFinding } from '../perf/detectors.ts';
+import { compareOverhead, overheadBodies, runCannon, type CannonSummary, type GatewayOverheadResult } from '../perf/gateway-overhead.ts';
 import { tInterval } from '../perf/stats.ts';
 import { TargetDeathWatch, deathLine } from '../perf/target-death.ts';
 import { judgeTargets } from '../perf/verdicts.ts';
@@ -86,6 +88,21 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
     client = createClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: opts.timeout * 1000, ...resolved.client });
     if (target.kind === 'external' && opts.api === 'messages') await preflight(client, target, Math.min(opts.timeout * 1000, 60_000));
 
+    // gateway-overhead runs alone: autocannon on non-streaming requests, gateway then backend; no TTFT sweep.
+    if (opts.workload === 'gateway-overhead') {
+      const perf = await measureGatewayOverhead(opts, target, resolved, profile, interrupt.signal);
+      const ok = (perf.extra?.['gateway_overhead'] as GatewayOverheadResult).gateway.ok_2xx > 0;
+      const exitCode = interrupt.interrupted() ? EXIT.interrupted : ok ? EXIT.ok : EXIT.failed;
+      const result = buildRunResult(target, { command: 'perf', perf }, startedAt, interrupt.interrupted(), exitCode);
+      await writeRunResult(outDir, result, secrets);
+      await log.flush();
+      await writeReports(outDir, result, { secrets });
+      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(renderPerf(result, { color: process.stdout.isTTY === true, width: process.stdout.columns ?? 120 }));
+      process.stderr.write(`claude-bench: wrote ${path.join(outDir, 'results.json')}, report.html and junit.xml\n`);
+      return exitCode;
+    }
+
     const workloadName = opts.workload ?? (profile !== null ? 'profile' : DEFAULT_WORKLOAD);
     const workload = await resolveWorkload(workloadName, {
       model: target.model,
@@ -129,6 +146,8 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
     );
     // The server's view (vLLM /metrics): the embedded stack's backend, or the user's --metrics-url.
     const metricsUrl = opts.metricsUrl ?? target.backendUrl;
+    // Every second of model time (a time-scaled emulator runs short levels), between 100 ms and 1 s of wall time.
+    const scrapeIntervalMs = Math.min(1000, Math.max(100, 1000 * timeScale));
     metricsClient = metricsUrl !== undefined ? createClient({ baseUrl: metricsUrl, apiKey: 'none', timeoutMs: 5_000 }) : undefined;
     const self = startSelfMeasure();
     // A target that stops accepting connections ends the run at once, with its own verdict (target-death.ts).
@@ -146,7 +165,7 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
           signal: runSignal,
           emulated: target.emulated,
           progress,
-          ...(metricsClient !== undefined && metricsUrl !== undefined ? { metrics: { client: metricsClient, label: redactUrl(metricsUrl) } } : {}),
+          ...(metricsClient !== undefined && metricsUrl !== undefined ? { metrics: { client: metricsClient, label: redactUrl(metricsUrl), intervalMs: scrapeIntervalMs } } : {}),
           onRequest: (line) => {
             openLog.append(line);
             if (deathWatch.observe(line) !== null) died.abort(new Error('the target died'));
@@ -156,6 +175,17 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
       );
     } finally {
       progress.stop();
+    }
+
+    // A gateway response cache would pass its hits off as model speed: one fixed request, twice in a row.
+    let responseCache: ResponseCacheFinding | undefined;
+    if (opts.api === 'messages' && !interrupt.interrupted() && deathWatch.verdict === null) {
+      responseCache = await probeResponseCache(client, target.model, interrupt.signal, (o) => openLog.append(Object.assign({}, o, { phase: 'cache-probe' })));
+      if (responseCache.flagged) warnings.push(responseCache.detail);
+    }
+    for (const r of outcome.runs) {
+      const b = r.extra?.['ttfb_bimodal'] as { flagged?: boolean; detail?: string } | undefined;
+      if (b?.flagged === true) warnings.push(`${r.concurrency} users: ${b.detail ?? 'bimodal TTFB'}`);
     }
 
     let ab: Record<string, unknown> | undefined;
@@ -180,7 +210,7 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
               signal: runSignal,
               emulated: target.emulated,
               progress: abProgress,
-              ...(metricsClient !== undefined && metricsUrl !== undefined ? { metrics: { client: metricsClient, label: redactUrl(metricsUrl) } } : {}),
+              ...(metricsClient !== undefined && metricsUrl !== undefined ? { metrics: { client: metricsClient, label: redactUrl(metricsUrl), intervalMs: scrapeIntervalMs } } : {}),
               onRequest: (line) => openLog.append(Object.assign({}, line, { ab: 'direct' })),
             },
             { levels: abLevels, repeat: levels === 'sweep' ? 1 : opts.repeat, settings: { ...settings, overheadMs: 0 }, targets: [] },
@@ -258,6 +288,8 @@ export async function runPerf(opts: PerfCliOptions): Promise<number> {
         accuracy: calibration ?? { summary: 'not measured (--no-calibrate or interrupted)' },
         ...(deathWatch.verdict !== null ? { target_died: deathWatch.verdict } : {}),
         ...(ab !== undefined ? { ab } : {}),
+        ...(responseCache !== undefined ? { response_cache: responseCache } : {}),
+        ttfb_bimodal: outcome.runs.map((r) => ({ users: r.concurrency, ...(r.extra?.['ttfb_bimodal'] as object | undefined) })),
         warnings,
       },
     };
@@ -325,6 +357,80 @@ async function reachTarget(
     return { driver: 'embedded', target: stack.target, secrets: stack.secrets, logs: stack.logs, pids: stack.pids, stop: () => stack.stop() };
   };
   return resolveTargetFromOptions({ ...opts, model }, { outDir, signal, standUpDefault });
+}
+
+/** `--workload gateway-overhead`: autocannon against the gateway, then the backend directly; a PerfResult with no load levels. */
+async function measureGatewayOverhead(
+  opts: PerfCliOptions,
+  target: Target,
+  resolved: ResolvedTarget,
+  profile: Profile | null,
+  signal: AbortSignal,
+): Promise<PerfResult> {
+  if (resolved.client.proxy !== undefined) {
+    throw new BenchError('BAD_USAGE', 'gateway-overhead drives the gateway with autocannon, which cannot go through a forward proxy (--proxy, --via mitmproxy)', {
+      hint: 'measure the gateway directly, or --via nginx',
+    });
+  }
+  const connections = opts.overheadConnections;
+  const durationS = opts.overheadDuration;
+  const backend = opts.backendUrl ?? target.backendUrl;
+  let served = profile?.model.id ?? DEFAULT_SERVED_MODEL;
+  if (backend !== undefined) {
+    const probe = createClient({ baseUrl: backend, apiKey: process.env['VLLM_API_KEY'] ?? 'none', timeoutMs: 10_000 });
+    try {
+      served = (await servedModel(probe)) ?? served;
+    } finally {
+      probe.close();
+    }
+  }
+  const bodies = overheadBodies(target.model, served, target.emulated);
+  const join = (base: string, p: string): string => `${base.replace(/\/+$/, '')}${p}`;
+  process.stderr.write(`claude-bench: gateway overhead: autocannon, ${connections} connections × ${durationS} s against the gateway…\n`);
+  const gatewayUrl = join(target.baseUrl, '/v1/messages');
+  const gateway = await runCannon({
+    url: gatewayUrl,
+    headers: { 'x-api-key': target.apiKey, 'anthropic-version': '2023-06-01' },
+    body: bodies.messages,
+    connections,
+    durationS,
+    signal,
+  });
+  let direct: CannonSummary | null = null;
+  if (backend !== undefined && !signal.aborted) {
+    process.stderr.write(`claude-bench: gateway overhead: … and against the backend ${redactUrl(backend)} directly\n`);
+    direct = await runCannon({
+      url: join(backend, '/v1/chat/completions'),
+      headers: { authorization: `Bearer ${process.env['VLLM_API_KEY'] ?? 'none'}` },
+      body: bodies.chat,
+      connections,
+      durationS,
+      signal,
+    });
+  }
+  const result: GatewayOverheadResult = {
+    connections,
+    duration_s: durationS,
+    gateway: { ...gateway, url: redactUrl(gatewayUrl) },
+    direct: direct !== null && backend !== undefined ? { ...direct, url: redactUrl(join(backend, '/v1/chat/completions')) } : null,
+    added: direct !== null ? compareOverhead(gateway, direct) : null,
+    ...(backend === undefined ? { note: 'backend not measured: give --backend-url URL (the vLLM server behind the gateway) to see what the gateway adds' } : {}),
+  };
+  const warnings: string[] = [];
+  if (gateway.ok_2xx === 0) warnings.push(`gateway-overhead: no request to the gateway succeeded (${gateway.non2xx} non-2xx, ${gateway.errors} errors)`);
+  if (direct !== null && direct.ok_2xx === 0) warnings.push(`gateway-overhead: no request to the backend succeeded (${direct.non2xx} non-2xx, ${direct.errors} errors)`);
+  return {
+    profile: profile?.id ?? null,
+    emulated: target.emulated,
+    workload: { name: 'gateway-overhead', protocol: 'messages', stream: false, max_tokens: 1, connections, duration_s: durationS },
+    runs: [],
+    verdicts: [],
+    extra: {
+      gateway_overhead: result,
+      ...(target.emulated ? { label: 'EMULATED: the backend is the emulator, told to answer at once: what remains is the gateway' } : {}),
+      warnings,
+    },
+  };
 }
 
 /** The backend's served model name (first of GET /v1/models), or null when it cannot tell. */

@@ -5,6 +5,7 @@
  * TTFT ≈ E2EL. Such a stream must be flagged, not reported as a fast decode
  * with a slow TTFT. Pure: works on request marks.
  */
+import type { PerfVerdict } from '../types.ts';
 import type { RequestMarks } from './marks.ts';
 
 /** Tunables of the detector (defaults chosen to tolerate TCP coalescing of a few deltas). */
@@ -15,6 +16,12 @@ export interface BufferingOptions {
   readonly maxSpreadShare?: number;
   /** Shorter responses are not judged: a genuinely fast stream may land in one read. Default 20 ms. */
   readonly minE2elMs?: number;
+  /**
+   * Many deltas per read on average count as bursts too: nginx's
+   * proxy_buffering flushes a long stream each time its buffers fill (~25
+   * deltas per read), where an unbuffered path delivers ~1–2. Default 8.
+   */
+  readonly maxDeltasPerRead?: number;
   /** Share of judged requests that must look buffered to flag the run. Default 0.5. */
   readonly flagShare?: number;
 }
@@ -48,8 +55,8 @@ export function detectRequestBuffering(m: RequestMarks, options: BufferingOption
     return { judged: false, buffered: false, distinct_arrivals: distinct, spread_share: null };
   }
   const spreadShare = (m.t_last_ms - m.t_first_ms) / m.t_last_ms;
-  // One or two reads for many deltas, or deltas squeezed into the last few % of the response.
-  const buffered = distinct <= 2 || spreadShare <= maxSpread;
+  // One or two reads for many deltas, deltas squeezed into the last few % of the response, or a few big bursts.
+  const buffered = distinct <= 2 || spreadShare <= maxSpread || times.length / distinct >= (options.maxDeltasPerRead ?? 8);
   return { judged: true, buffered, distinct_arrivals: distinct, spread_share: spreadShare };
 }
 
@@ -72,10 +79,28 @@ export function detectBuffering(marks: readonly RequestMarks[], options: Bufferi
   }
   const flagged = judged > 0 && buffered / judged >= flagShare;
   const detail = flagged
-    ? `${buffered} of ${judged} streams arrived in one burst (TTFT ≈ E2EL, ~${Math.round(deltas / buffered)} deltas at once): ` +
-      'something in the path buffers the SSE body (nginx proxy_buffering, mitmproxy without stream=True); TTFT here is the whole response time'
+    ? `${buffered} of ${judged} streams arrived in bursts (~${Math.round(deltas / buffered)} deltas per stream in a few reads; TTFT ≈ E2EL for short answers): ` +
+      'something in the path buffers the SSE body (nginx proxy_buffering, mitmproxy without stream=True); TTFT here is a buffer fill, not the model\'s first token'
     : judged === 0
       ? 'no stream long enough to judge'
       : `${buffered} of ${judged} streams arrived in one burst; streaming looks incremental`;
   return { flagged, judged, buffered, detail, examples };
+}
+
+/**
+ * A flagged finding as a verdict row ('warn': the run's TTFT is the whole
+ * response time, not the model's), so it shows next to the targets; null when
+ * streaming looked incremental.
+ */
+export function bufferingVerdict(finding: BufferingFinding, emulated: boolean): PerfVerdict | null {
+  if (!finding.flagged) return null;
+  return {
+    metric: 'stream_buffering',
+    measured: finding.judged === 0 ? null : finding.buffered / finding.judged,
+    documented: 'incremental SSE (Claude Code streams)',
+    ceiling: null,
+    status: 'warn',
+    detail: `${emulated ? 'EMULATED: ' : ''}${finding.detail}`,
+    ...(emulated ? { emulated: true } : {}),
+  };
 }

@@ -6,6 +6,8 @@
  */
 import Table from 'cli-table3';
 import { sanitizeForTerminal } from '../report/console.ts';
+import { renderAb, type AbLevel } from './ab.ts';
+import { renderOverhead, type GatewayOverheadResult } from './gateway-overhead.ts';
 import type { PerfRun, PerfVerdict, RunResult } from '../types.ts';
 
 export interface PerfConsoleOptions {
@@ -74,8 +76,11 @@ export function renderPerf(result: RunResult, options: PerfConsoleOptions): stri
     style: { head, border },
   });
   for (const r of perf.runs) levels.push(levelRow(r));
-  lines.push('TPOT = (E2EL − TTFT)/(N − 1) (= vLLM TPOT = AIPerf ITL); ITL = gaps between content deltas (vLLM ITL, per chunk).');
-  lines.push(levels.toString());
+  // gateway-overhead runs no load levels: no empty table.
+  if (perf.runs.length > 0) {
+    lines.push('TPOT = (E2EL − TTFT)/(N − 1) (= vLLM TPOT = AIPerf ITL); ITL = gaps between content deltas (vLLM ITL, per chunk).');
+    lines.push(levels.toString());
+  }
 
   if (perf.verdicts.length > 0) {
     const width = Math.max(90, Math.min(options.width ?? 120, 200));
@@ -108,6 +113,13 @@ export function renderPerf(result: RunResult, options: PerfConsoleOptions): stri
         `${c.binding_constraint !== null ? `; binding constraint: ${c.binding_constraint}` : ''}`,
     );
   }
+  const overhead = extra['gateway_overhead'] as GatewayOverheadResult | undefined;
+  if (overhead !== undefined) for (const line of renderOverhead(overhead, tag)) lines.push(sanitizeForTerminal(line));
+  for (const line of serverLines(perf.runs)) lines.push(line);
+  const ab = extra['ab'] as { levels?: AbLevel[] } | undefined;
+  if (ab !== undefined && Array.isArray(ab.levels)) for (const line of renderAb(ab.levels, tag)) lines.push(sanitizeForTerminal(line));
+  const cache = extra['response_cache'] as { flagged?: boolean; detail?: string } | undefined;
+  if (cache !== undefined && cache.flagged !== true && typeof cache.detail === 'string') lines.push(`Response-cache probe: ${sanitizeForTerminal(cache.detail)}`);
   const accuracy = extra['accuracy'] as Record<string, unknown> | undefined;
   if (accuracy && typeof accuracy['summary'] === 'string') lines.push(`Harness accuracy: ${accuracy['summary']}`);
   const self = extra['self'] as { cpu_us_per_event?: number | null; cpu_share?: number; event_loop_lag_ms?: { p99: number } } | undefined;
@@ -121,8 +133,10 @@ export function renderPerf(result: RunResult, options: PerfConsoleOptions): stri
   const warnings = Array.isArray(extra['warnings']) ? (extra['warnings'] as unknown[]).map(String) : [];
   for (const w of warnings) lines.push(paint(`warning: ${sanitizeForTerminal(w)}`, 33, options.color));
   const failed = perf.verdicts.filter((v) => v.status === 'fail');
+  const warned = perf.verdicts.filter((v) => v.status === 'warn');
+  if (warned.length > 0) lines.push(paint(`${warned.length} verdict warning(s): ${warned.map((v) => v.metric).join(', ')}.`, 33, options.color));
   lines.push(
-    perf.verdicts.length === 0
+    perf.verdicts.length === 0 || perf.profile === null
       ? 'No profile: figures only (judge them against documented targets with --profile ID).'
       : failed.length === 0
       ? `All ${perf.verdicts.length} targets met${tag}.`
@@ -145,4 +159,23 @@ function levelRow(r: PerfRun): string[] {
     r.samples.output_tokens_per_s.length > 0 ? num(r.output_tokens_per_s.p50) : '—',
     num(r.output_tokens_per_s.aggregate),
   ];
+}
+
+/** One line per level with the server's view (vLLM /metrics), when it was scraped. */
+function serverLines(runs: readonly PerfRun[]): string[] {
+  const out: string[] = [];
+  for (const r of runs) {
+    const s = r.extra?.['server'] as
+      | { scrapes: number; max_running: number | null; max_waiting: number | null; max_kv_cache_usage: number | null; prefix_cache_hit_rate: number | null; note?: string }
+      | undefined;
+    if (s === undefined) continue;
+    const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(0)} %`);
+    out.push(
+      `Server /metrics at ${r.concurrency} users: ` +
+        (s.note !== undefined
+          ? s.note
+          : `max running ${s.max_running ?? '—'}, max waiting ${s.max_waiting ?? '—'}, KV cache max ${pct(s.max_kv_cache_usage)}, prefix-cache hits ${pct(s.prefix_cache_hit_rate)} (${s.scrapes} scrapes)`),
+    );
+  }
+  return out;
 }

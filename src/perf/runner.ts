@@ -8,11 +8,13 @@ import type { Client } from '../client/index.ts';
 import type { ProfileTarget } from '../profiles/types.ts';
 import type { Observation, PerfRun } from '../types.ts';
 import { detectBuffering } from './buffering.ts';
+import { detectBimodal } from './detectors.ts';
 import { runLoad, type Dispatch, type LoadPlan } from './load.ts';
 import { extractMarks, type RequestMarks, type WireProtocol } from './marks.ts';
 import { measure, summarizeRun, type MeasuredRequest, type Slo } from './metrics.ts';
 import type { Progress } from './progress.ts';
 import { startSelfMeasure } from './self-measure.ts';
+import { startMetricsScraper } from './server-metrics.ts';
 import { runSweep, type LevelOutcome, type SweepOptions, type SweepResult } from './sweep.ts';
 import { evaluateLevel } from './verdicts.ts';
 import { toChatBody } from './workloads/chat.ts';
@@ -46,6 +48,8 @@ export interface PerfContext {
   readonly onRequest?: (line: LoggedRequest) => void;
   readonly progress?: Progress;
   readonly emulated: boolean;
+  /** A client on the backend's base URL: its vLLM /metrics is scraped through each level (server-metrics.ts). */
+  readonly metrics?: { readonly client: Client; readonly label: string; readonly intervalMs?: number };
 }
 
 /** One line of requests.jsonl for perf: the Observation plus its place in the load. */
@@ -104,6 +108,7 @@ export async function runLevel(ctx: PerfContext, users: number, repeat: number, 
   ctx.progress?.level(phase, users, requests, ctx.emulated);
   let events = 0;
   const scale = 1 / settings.timeScale;
+  const scraper = ctx.metrics !== undefined ? startMetricsScraper(ctx.metrics) : undefined;
   const result = await runLoad(
     {
       mode: settings.mode,
@@ -129,7 +134,11 @@ export async function runLevel(ctx: PerfContext, users: number, repeat: number, 
         }
       },
     },
-  );
+  ).catch(async (err: unknown) => {
+    await scraper?.stop(); // no timer outlives a failed level
+    throw err;
+  });
+  const server = await scraper?.stop();
   const summary = summarizeRun(result.requests, {
     concurrency: users,
     mode: settings.mode,
@@ -140,6 +149,7 @@ export async function runLevel(ctx: PerfContext, users: number, repeat: number, 
   });
   const marks = result.requests.map((r) => extractMarks(r.observation, r.protocol ?? 'messages'));
   const buffering = detectBuffering(marks);
+  const ttfbBimodal = detectBimodal(marks.filter((m) => m.failure === null && m.t_hdr_ms !== null).map((m) => (m.t_hdr_ms as number) * scale));
   const selfM = self.stop(events);
   const run: PerfRun = {
     ...summary,
@@ -151,7 +161,9 @@ export async function runLevel(ctx: PerfContext, users: number, repeat: number, 
       sessions_started: result.sessions_started,
       warmup_requests: result.warmup.length,
       buffering,
+      ttfb_bimodal: ttfbBimodal,
       self: selfM,
+      ...(server !== undefined ? { server } : {}),
       ...(ctx.emulated ? { emulated: true } : {}),
     },
   };

@@ -206,7 +206,8 @@ function readRow(s: FaultScenario, out: string, eventLog: string, run: CliRun): 
     ok,
     failed,
     cancelled,
-    lines: lines.length,
+    // The response-cache probe's two requests (phase cache-probe) are logged too, but are not part of the load.
+    lines: lines.filter((l) => l.phase !== 'cache-probe').length,
     lost: countedMissing + servedMissing,
     partial: result?.partial ?? false,
     exit_code: run.code,

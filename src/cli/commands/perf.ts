@@ -1,10 +1,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseSeconds, parseTargetUrl } from '../options.ts';
+import { addRouteOptions, type RouteCliOptions } from '../target-options.ts';
 
 /** Options of `claude-bench perf`, as commander hands them over. */
-export interface PerfCliOptions {
+export interface PerfCliOptions extends RouteCliOptions {
   profile?: string;
   target?: string;
+  /** A stack spec to stand up (name or file), instead of perf's own embedded stack. */
+  stack?: string;
   apiKey?: string;
   model?: string;
   workload?: string;
@@ -23,6 +26,16 @@ export interface PerfCliOptions {
   maxUsers: number;
   calibrate: boolean;
   maxModelLen?: number;
+  /** Base URL of a vLLM backend whose /metrics to scrape (default: the embedded stack's emulator). */
+  metricsUrl?: string;
+  /** Run the workload direct to the backend too and attribute the gateway's share. */
+  ab?: boolean;
+  /** The backend behind the gateway, for --ab (default: the embedded stack's emulator). */
+  backendUrl?: string;
+  /** gateway-overhead: seconds of autocannon per side. */
+  overheadDuration: number;
+  /** gateway-overhead: autocannon connections. */
+  overheadConnections: number;
 }
 
 /** `1,2,4` or `sweep`. */
@@ -56,14 +69,14 @@ function oneOf<T extends string>(allowed: readonly T[]): (value: string) => T {
 }
 
 export function registerPerfCommand(program: Command): void {
-  program
+  const cmd = program
     .command('perf')
     .description('Measure TTFT, TPOT, ITL and capacity (max users) of a Messages endpoint, against a hardware profile\'s documented targets')
     .option('--profile <id>', 'hardware profile to judge against (e.g. e5-2680); with no --target the emulator runs it (EMULATED)')
     .option('--target <url>', 'base URL of a running gateway (as ANTHROPIC_BASE_URL); default: stand up the embedded stack', parseTargetUrl)
     .option('--api-key <key>', 'key for the target (default: $ANTHROPIC_API_KEY, then $ANTHROPIC_AUTH_TOKEN)')
     .option('--model <id>', 'model id to send (default: claude-opus-5-5, what Claude Code sends)')
-    .option('--workload <name>', 'claude-code | synthetic[:IN:OUT] | replay[:DIR] | profile (default: profile with --profile, else claude-code)')
+    .option('--workload <name>', 'claude-code | synthetic[:IN:OUT] | replay[:DIR] | profile | gateway-overhead (default: profile with --profile, else claude-code)')
     .option('--concurrency <list>', 'closed-loop users per level, e.g. 1,2,4, or "sweep" for the capacity search (default: sweep with --profile, else 1,2,4)', parseConcurrency)
     .option('--requests <n>', 'request bound per level (default: a few per user)', positiveInt)
     .option('--duration <seconds>', 'wall-clock bound per level', parseSeconds)
@@ -78,7 +91,13 @@ export function registerPerfCommand(program: Command): void {
     .option('--max-users <n>', 'highest N the sweep tries', positiveInt, 64)
     .option('--max-model-len <tokens>', "embedded stack: the emulator's context window (default: the profile's, e.g. the guide's 8192; else 131072)", positiveInt)
     .option('--no-calibrate', 'skip the harness-accuracy burst against the emulator')
-    .action(async (opts: PerfCliOptions) => {
+    .option('--metrics-url <url>', "base URL of the vLLM backend whose /metrics to scrape each level (default: the embedded stack's emulator)", parseTargetUrl)
+    .option('--ab', 'also run the same workload (same seeds) straight to the backend (chat completions) and attribute what the gateway adds per level')
+    .option('--backend-url <url>', "the vLLM backend behind the gateway, for --ab (default: the embedded stack's emulator; key from $VLLM_API_KEY)", parseTargetUrl)
+    .option('--overhead-duration <seconds>', 'gateway-overhead: autocannon seconds per side (gateway, then backend)', parseSeconds, 3)
+    .option('--overhead-connections <n>', 'gateway-overhead: autocannon connections', positiveInt, 8)
+    .option('--stack <name|file>', "stand up this stack spec instead of perf's own embedded stack (no profile-driven emulator then)");
+  addRouteOptions(cmd).action(async (opts: PerfCliOptions) => {
       const { runPerf } = await import('../run-perf.ts');
       process.exitCode = await runPerf(opts);
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectBuffering, detectRequestBuffering } from '../../../src/perf/buffering.ts';
+import { bufferingVerdict, detectBuffering, detectRequestBuffering } from '../../../src/perf/buffering.ts';
 import { extractMarks } from '../../../src/perf/marks.ts';
 import { msgDelta, msgStart, obs, text, type Ev } from './observations.ts';
 
@@ -25,7 +25,7 @@ describe('buffered-stream detector', () => {
     expect(finding.flagged).toBe(true);
     expect(finding).toMatchObject({ judged: 3, buffered: 2 });
     expect(finding.examples).toEqual(['lump', 'lump']);
-    expect(finding.detail).toMatch(/one burst/);
+    expect(finding.detail).toMatch(/in bursts/);
   });
 
   it('flags deltas squeezed into the last 5 % even over a few reads', () => {
@@ -39,5 +39,23 @@ describe('buffered-stream detector', () => {
     expect(detectRequestBuffering(stream('two', [100, 100])).judged).toBe(false);
     expect(detectRequestBuffering(stream('fast', [5, 5, 5, 5])).judged).toBe(false); // E2EL 5 ms < 20 ms
     expect(detectBuffering([]).flagged).toBe(false);
+  });
+
+  it("flags a long stream flushed in a few big reads (nginx buffers filling: ~25 deltas per read)", () => {
+    // As measured through --via nginx-guide: 200 deltas in 8 reads between 720 and 1057 ms.
+    const bursts = stream('bursts', Array.from({ length: 200 }, (_, i) => 720 + 48 * Math.floor(i / 25)));
+    const r = detectRequestBuffering(bursts);
+    expect(r).toMatchObject({ judged: true, buffered: true, distinct_arrivals: 8 });
+    expect(r.spread_share ?? 0).toBeGreaterThan(0.05);
+    // Unbuffered, a fast stream still coalesces a little (~1.5 deltas per read): not flagged.
+    const coalesced = stream('coalesced', Array.from({ length: 200 }, (_, i) => 60 + 5 * Math.floor(i / 2)));
+    expect(detectRequestBuffering(coalesced).buffered).toBe(false);
+  });
+
+  it('turns a flagged finding into a warn verdict row, and nothing otherwise', () => {
+    const v = bufferingVerdict(detectBuffering([lump, lump]), true);
+    expect(v).toMatchObject({ metric: 'stream_buffering', status: 'warn', measured: 1, emulated: true });
+    expect(v?.detail).toMatch(/^EMULATED: .*buffers the SSE body/);
+    expect(bufferingVerdict(detectBuffering([streamed]), false)).toBeNull();
   });
 });
