@@ -180,7 +180,10 @@ class Framer implements SseFramer {
       return;
     }
     const total = this.partBytes + tail.length;
-    if (total > this.maxFrameBytes) {
+    // The bound is on the frame, not on the line break that closes it: a CRLF
+    // split across two reads (CR closes the frame, the LF comes later) is then
+    // judged like the same bytes read whole.
+    if (total - closingBreakBytes(tail) > this.maxFrameBytes) {
       this.fail();
       return;
     }
@@ -238,4 +241,12 @@ export function parseFrame(text: string): { type: string | null; data: string } 
   }
   if (!sawField) return { type: SSE_COMMENT_TYPE, data: '' };
   return { type, data: data ?? '' };
+}
+
+/** Length of the line break that ends `tail` (CRLF 2, LF or CR 1, none 0). */
+function closingBreakBytes(tail: Buffer): number {
+  const n = tail.length;
+  if (n >= 2 && tail[n - 2] === CR && tail[n - 1] === LF) return 2;
+  if (n >= 1 && (tail[n - 1] === LF || tail[n - 1] === CR)) return 1;
+  return 0;
 }
