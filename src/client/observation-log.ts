@@ -1,11 +1,8 @@
 import fs from 'node:fs';
 import { BenchError } from '../errors.ts';
+import { REDACTED, secretForms } from '../secrets.ts';
 import type { Observation } from '../types.ts';
 
-/** Placeholder written wherever a secret stood. */
-const REDACTED = '[REDACTED]';
-/** Shorter values are not redacted: replacing "ab" everywhere would shred the file and protects nothing. */
-const MIN_SECRET_LENGTH = 4;
 
 export interface ObservationLogOptions {
   /** Strings that must never reach the file (API keys); each occurrence becomes `[REDACTED]`. */
@@ -44,7 +41,7 @@ export async function openObservationLog(path: string, options: ObservationLogOp
       cause: err,
     });
   }
-  const needles = secretNeedles(options.secrets ?? []);
+  const needles = secretForms(options.secrets ?? []);
   const compact = options.compact === true;
   let failure: Error | null = null;
   let pending = 0;
@@ -90,17 +87,6 @@ export async function openObservationLog(path: string, options: ObservationLogOp
       return closing;
     },
   };
-}
-
-/** Each secret as it may appear in a JSON line: verbatim and JSON-escaped. */
-function secretNeedles(secrets: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const secret of secrets) {
-    if (secret.length < MIN_SECRET_LENGTH) continue;
-    out.add(secret);
-    out.add(JSON.stringify(secret).slice(1, -1));
-  }
-  return [...out];
 }
 
 function compactObservation(o: Observation): unknown {

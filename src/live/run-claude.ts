@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BenchError } from '../errors.ts';
-import { redactSecrets } from '../results/redact.ts';
+import { redactSecrets } from '../secrets.ts';
 import { parseTranscript, type ClaudeTranscript } from './transcript.ts';
 
 /** The tools the agent loop may use without asking (`--allowedTools`). */

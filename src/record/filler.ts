@@ -14,7 +14,7 @@
  *     filling the whole keeps the split offsets valid.
  * The mapping is many-to-one (a few words per length): it cannot be undone.
  */
-import { REDACTED } from '../results/redact.ts';
+import { REDACTED } from '../secrets.ts';
 
 /** Filler words by length (index = length). Common, short-token English words. */
 const WORDS: readonly (readonly string[])[] = [

@@ -4,7 +4,7 @@
  * containing a known key (from those headers, or given with `--api-key`) is
  * redacted wherever it appears: headers, URL, request and response bodies.
  */
-import { REDACTED, redactSecrets } from '../results/redact.ts';
+import { REDACTED, redactSecrets } from '../secrets.ts';
 
 /** Headers that carry credentials; their values are never recorded. */
 export const SECRET_HEADERS: ReadonlySet<string> = new Set([

@@ -5,7 +5,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GateResult } from '../gate/types.ts';
-import { redactSecrets } from '../results/redact.ts';
+import { redactSecrets } from '../secrets.ts';
 import type { RunResult } from '../types.ts';
 import { renderHtml } from './html/index.ts';
 import { renderJunit } from './junit.ts';

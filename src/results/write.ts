@@ -2,7 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BenchError } from '../errors.ts';
 import type { RunResult } from '../types.ts';
-import { redactSecrets } from './redact.ts';
+import { redactSecrets } from '../secrets.ts';
 import { validateRunResult } from './validate.ts';
 
 /**

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BenchError, isBenchError } from '../errors.ts';
-import { redactSecrets } from '../results/redact.ts';
+import { redactSecrets } from '../secrets.ts';
 import { childEnv, spawnChild, type ManagedChild, type WaitOptions } from './child-process.ts';
 import { probe } from './http-probe.ts';
 import { getFreePort, isPortInUse, LOOPBACK } from './ports.ts';

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BenchError } from '../errors.ts';
-import { redactSecrets } from '../results/redact.ts';
+import { redactSecrets } from '../secrets.ts';
 import { probe } from './http-probe.ts';
 import { createRedactingTransform } from './redact-stream.ts';
 

@@ -1,9 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Transform } from 'node:stream';
-import { redactSecrets } from '../results/redact.ts';
-
-/** Secrets shorter than this are ignored, as `redactSecrets` does. */
-const MIN_SECRET_LENGTH = 4;
+import { MIN_SECRET_LENGTH, redactSecrets } from '../secrets.ts';
 
 /** A partial line longer than this is let through (all but the hold-back) rather than kept whole. */
 const MAX_HELD_LINE = 64 * 1024;

@@ -15,7 +15,7 @@ import { contentDeltas, createClient } from '../../client/index.ts';
 import { claudeCodeMaxTokens } from '../../live/live-task.ts';
 import { assessClaudeEnv } from '../../live/claude-env.ts';
 import { looksLikeTextToolCall } from '../../live/judge.ts';
-import { redactSecrets } from '../../results/redact.ts';
+import { redactSecrets } from '../../secrets.ts';
 import type { Observation, RequestSpec, Target } from '../../types.ts';
 import { CC_OBSERVED_SIZES, ccRequestSpec } from '../../claude-code/shapes.ts';
 import { defineChecks, outcome, type CheckContext, type CheckOutcome, type CheckSpec } from '../check.ts';

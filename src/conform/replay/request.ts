@@ -5,7 +5,7 @@
  * per-connection headers and anything the client computes itself.
  */
 import type { Fixture } from '../../record/format.ts';
-import { REDACTED } from '../../results/redact.ts';
+import { REDACTED } from '../../secrets.ts';
 import type { RequestSpec } from '../../types.ts';
 
 /** Recorded headers that are never replayed. */

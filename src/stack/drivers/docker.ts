@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BenchError, isBenchError } from '../../errors.ts';
-import { redactSecrets } from '../../results/redact.ts';
+import { redactSecrets } from '../../secrets.ts';
 import { probe } from '../http-probe.ts';
 import type { StackSpec } from '../spec.ts';
 import { backendSetup, BACKEND_SERVICE } from './commands.ts';

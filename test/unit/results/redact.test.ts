@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactSecrets, redactUrl } from '../../../src/results/redact.ts';
+import { redactUrl } from '../../../src/results/redact.ts';
+import { REDACTED, redactSecrets } from '../../../src/secrets.ts';
 import { summarizeVerdicts } from '../../../src/results/summarize.ts';
 import { verdict } from '../../support/sample-result.ts';
 
@@ -7,6 +8,12 @@ describe('redactSecrets', () => {
   it('replaces every occurrence of every secret', () => {
     const text = 'key=sk-abc123 again sk-abc123 and tok-999999';
     expect(redactSecrets(text, ['sk-abc123', 'tok-999999'])).toBe(`key=${REDACTED} again ${REDACTED} and ${REDACTED}`);
+  });
+  it('also replaces a secret in its JSON-escaped form, and a longer secret before one it contains', () => {
+    const key = 'sk-"quoted"\\x';
+    const json = JSON.stringify({ key, note: `k=${key}` });
+    expect(redactSecrets(json, [key])).toBe(JSON.stringify({ key: REDACTED, note: `k=${REDACTED}` }));
+    expect(redactSecrets('abcd-long and abcd', ['abcd', 'abcd-long'])).toBe(`${REDACTED} and ${REDACTED}`);
   });
   it('ignores empty and very short secrets instead of shredding the text', () => {
     expect(redactSecrets('a b c', ['', 'a'])).toBe('a b c');

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { REDACTED } from '../../../src/results/redact.ts';
+import { REDACTED } from '../../../src/secrets.ts';
 import { createRedactingTransform } from '../../../src/stack/redact-stream.ts';
 
 /** Push `chunks` through a fresh redactor and collect the output. */
