@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BatchScheduler, stepDurationMs, type BatchingModel } from '../../../src/emulator/batching.ts';
 import type { EmulatorEvent } from '../../../src/emulator/options.ts';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/server.ts';
-import { FakeClock } from '../../unit/emulator-batching/fake-clock.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
 
 const MODEL_NAME = 'Qwen/Qwen2.5-Coder-32B-Instruct';
 let running: RunningEmulator[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchScheduler, stepDurationMs, type BatchingModel, type FinishedRecord } from '../../../src/emulator/batching.ts';
-import { FakeClock } from './fake-clock.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
 
 /** Round numbers so every expected time below is hand-computable: 1 ms per prefill token, 10 ms steps, +50%/extra seq. */
 const MODEL: BatchingModel = {

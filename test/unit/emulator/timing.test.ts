@@ -1,34 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { responseDueAt, runSchedule, tokenDueAt, type SchedulerClock } from '../../../src/emulator/timing.ts';
+import { responseDueAt, runSchedule, tokenDueAt } from '../../../src/emulator/timing.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
 
-/** A manual clock: timers fire only when the test advances time (and may be made to fire late). */
-class FakeClock implements SchedulerClock {
-  t = 0;
-  timers = new Map<number, { at: number; fn: () => void }>();
-  private nextId = 1;
-  now(): number {
-    return this.t;
-  }
-  setTimer(fn: () => void, delayMs: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.t + delayMs, fn });
-    return id;
-  }
-  clearTimer(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  /** Move to `t`, firing due timers (each `lateBy` ms after its due time). */
-  advanceTo(t: number, lateBy = 0): void {
-    for (let guard = 0; guard < 10_000; guard++) {
-      const due = [...this.timers.entries()].sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due || due[1].at + lateBy > t) break;
-      this.timers.delete(due[0]);
-      this.t = due[1].at + lateBy;
-      due[1].fn();
-    }
-    this.t = t;
-  }
-}
 
 describe('token schedule', () => {
   it('places token i at start + ttft + i·itl', () => {

@@ -1,4 +1,4 @@
-import type { SchedulerClock } from '../../../src/emulator/timing.ts';
+import type { SchedulerClock } from '../../src/emulator/timing.ts';
 
 /** A manual clock: timers fire only when the test advances time (optionally late, to test catch-up). */
 export class FakeClock implements SchedulerClock {
