@@ -10,10 +10,11 @@ import { createClient } from '../../../src/client/index.ts';
 import { CHECKS, type CheckId } from '../../../src/conform/checks/index.ts';
 import { runChecks } from '../../../src/conform/engine.ts';
 import { loadSuites } from '../../../src/conform/suites.ts';
-import type { CheckStatus, Target, Verdict } from '../../../src/types.ts';
-import { CATALOGUE_A_DEFECTS, startDefectiveGateway, type Defect, type DefectiveGateway } from '../../support/defective-gateway.ts';
+import { catchersOf, defectTarget, expectation, type Catch as TableCatch } from '../../support/defect-table.ts';
+import type { Verdict } from '../../../src/types.ts';
+import { CATALOGUE_A_DEFECTS, startDefectiveGateway, type Defect } from '../../support/defective-gateway.ts';
 
-type Catch = Defect | { readonly defect: Defect; readonly status: CheckStatus };
+type Catch = TableCatch<Defect>;
 
 const SUITES = ['transport', 'request', 'response', 'count-tokens', 'models'];
 
@@ -73,27 +74,14 @@ const CATCHES: Readonly<Record<string, readonly Catch[]>> = {
 
 const ids = loadSuites(SUITES).flatMap((s) => s.checkIds);
 
-function expectation(c: Catch): { defect: Defect; status: CheckStatus } {
-  return typeof c === 'string' ? { defect: c, status: 'fail' } : c;
-}
 
-function catchersOf(defect: Defect): { id: CheckId; status: CheckStatus }[] {
-  const out: { id: CheckId; status: CheckStatus }[] = [];
-  for (const [id, catches] of Object.entries(CATCHES)) {
-    for (const c of catches.map(expectation)) if (c.defect === defect) out.push({ id: id as CheckId, status: c.status });
-  }
-  return out;
-}
 
-function targetOf(gw: DefectiveGateway): Target {
-  return { baseUrl: gw.baseUrl, apiKey: gw.apiKey, model: 'claude-test-model', kind: 'external', emulated: false, description: `defective gateway [${gw.defects.join(', ') || 'clean'}]` };
-}
 
 async function run(defects: readonly Defect[], checkIds: readonly CheckId[]): Promise<Map<string, Verdict>> {
   const gateway = await startDefectiveGateway({ defects });
   const client = createClient({ baseUrl: gateway.baseUrl, apiKey: gateway.apiKey, timeoutMs: 20_000 });
   try {
-    const verdicts = await runChecks({ target: targetOf(gateway), client, checks: checkIds.map((id) => CHECKS[id]), timeoutMs: 20_000 });
+    const verdicts = await runChecks({ target: defectTarget(gateway), client, checks: checkIds.map((id) => CHECKS[id]), timeoutMs: 20_000 });
     return new Map(verdicts.map((v) => [v.id, v]));
   } finally {
     client.close();
@@ -116,7 +104,7 @@ describe('the catalogue-A defect table', () => {
   });
 
   it('uses every catalogue-A defect', () => {
-    for (const defect of CATALOGUE_A_DEFECTS) expect(catchersOf(defect).length, `no check uses '${defect}'`).toBeGreaterThan(0);
+    for (const defect of CATALOGUE_A_DEFECTS) expect(catchersOf(CATCHES, defect).length, `no check uses '${defect}'`).toBeGreaterThan(0);
   });
 });
 
@@ -141,13 +129,13 @@ describe('against a gateway with one defect', () => {
     // Two gateways at a time: the slow defects (a hung HEAD, serialised count_tokens) overlap.
     const queue = [...defects];
     const worker = async (): Promise<void> => {
-      for (let d = queue.shift(); d !== undefined; d = queue.shift()) results.set(d, await run([d], catchersOf(d).map((c) => c.id)));
+      for (let d = queue.shift(); d !== undefined; d = queue.shift()) results.set(d, await run([d], catchersOf(CATCHES, d).map((c) => c.id)));
     };
     await Promise.all([worker(), worker()]);
   }, 120_000);
   afterAll(() => results.clear());
 
-  const rows = defects.flatMap((defect) => catchersOf(defect).map((c) => [defect, c.id, c.status] as const));
+  const rows = defects.flatMap((defect) => catchersOf(CATCHES, defect).map((c) => [defect, c.id, c.status] as const));
   it.each(rows)('%s → %s reports %s', (defect, id, status) => {
     const v = results.get(defect)?.get(id);
     expect(v, `no verdict for ${id}`).toBeDefined();

@@ -11,10 +11,11 @@ import { createClient } from '../../../src/client/index.ts';
 import { CHECKS, type CheckId } from '../../../src/conform/checks/index.ts';
 import { runChecks } from '../../../src/conform/engine.ts';
 import { loadSuites } from '../../../src/conform/suites.ts';
-import type { CheckStatus, Target, Verdict } from '../../../src/types.ts';
+import { catchersOf, type Catch as TableCatch } from '../../support/defect-table.ts';
+import type { Target, Verdict } from '../../../src/types.ts';
 import { SCRIPTED_DEFECTS, startScriptedGateway, type ScriptedDefect, type ScriptedGatewayOptions } from '../../support/scripted-gateway.ts';
 
-type Catch = ScriptedDefect | { readonly defect: ScriptedDefect; readonly status: CheckStatus };
+type Catch = TableCatch<ScriptedDefect>;
 
 /** Every check of these suites, with the defects it must catch (and U3, whose auto path is new). */
 const CATCHES: Readonly<Record<string, readonly Catch[]>> = {
@@ -65,16 +66,6 @@ const tabled = Object.keys(CATCHES) as CheckId[];
 /** Checks that cannot say anything without a scripted upstream. */
 const NEED_SCRIPT: readonly CheckId[] = ['S8', 'S9', 'S10', 'E7', 'E8', 'X2', 'X3', 'X6'];
 
-function expectation(c: Catch): { defect: ScriptedDefect; status: CheckStatus } {
-  return typeof c === 'string' ? { defect: c, status: 'fail' } : c;
-}
-
-function catchersOf(defect: ScriptedDefect): { id: CheckId; status: CheckStatus }[] {
-  return Object.entries(CATCHES).flatMap(([id, catches]) =>
-    catches.map(expectation).filter((c) => c.defect === defect).map((c) => ({ id: id as CheckId, status: c.status })),
-  );
-}
-
 async function run(options: ScriptedGatewayOptions, checkIds: readonly CheckId[]): Promise<Map<string, Verdict>> {
   const gateway = await startScriptedGateway(options);
   const target: Target = { baseUrl: gateway.baseUrl, apiKey: gateway.apiKey, model: 'claude-test-model', kind: 'external', emulated: true, description: 'scripted gateway' };
@@ -91,7 +82,7 @@ async function run(options: ScriptedGatewayOptions, checkIds: readonly CheckId[]
 describe('the defect table', () => {
   it('has a row for every check of the catalogue suites, and uses every defect', () => {
     for (const id of ids) expect(CATCHES[id]?.length ?? 0, `check ${id} has no defect row`).toBeGreaterThan(0);
-    for (const defect of SCRIPTED_DEFECTS) expect(catchersOf(defect).length, `no check catches '${defect}'`).toBeGreaterThan(0);
+    for (const defect of SCRIPTED_DEFECTS) expect(catchersOf(CATCHES, defect).length, `no check catches '${defect}'`).toBeGreaterThan(0);
   });
 });
 
@@ -112,11 +103,11 @@ describe('against the clean scripted gateway', () => {
 describe('against a gateway with one defect', () => {
   const results = new Map<ScriptedDefect, Map<string, Verdict>>();
   beforeAll(async () => {
-    for (const defect of SCRIPTED_DEFECTS) results.set(defect, await run({ defects: [defect] }, catchersOf(defect).map((c) => c.id)));
+    for (const defect of SCRIPTED_DEFECTS) results.set(defect, await run({ defects: [defect] }, catchersOf(CATCHES, defect).map((c) => c.id)));
   }, 180_000);
   afterAll(() => results.clear());
 
-  const rows = SCRIPTED_DEFECTS.flatMap((defect) => catchersOf(defect).map((c) => [defect, c.id, c.status] as const));
+  const rows = SCRIPTED_DEFECTS.flatMap((defect) => catchersOf(CATCHES, defect).map((c) => [defect, c.id, c.status] as const));
   it.each(rows)('%s → %s reports %s', (defect, id, status) => {
     const v = results.get(defect)?.get(id);
     expect(v, `no verdict for ${id}`).toBeDefined();

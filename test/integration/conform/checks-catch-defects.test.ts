@@ -9,11 +9,12 @@ import { createClient } from '../../../src/client/index.ts';
 import { CHECKS, type CheckId } from '../../../src/conform/checks/index.ts';
 import { runChecks } from '../../../src/conform/engine.ts';
 import { loadSuites } from '../../../src/conform/suites.ts';
-import type { CheckStatus, Target, Verdict } from '../../../src/types.ts';
+import { catchersOf, defectTarget, type Catch as TableCatch } from '../../support/defect-table.ts';
+import type { Verdict } from '../../../src/types.ts';
 import { DEFECTS, startDefectiveGateway, type Defect, type DefectiveGateway } from '../../support/defective-gateway.ts';
 
 /** A defect a check must catch, and the status it must then report (default fail). */
-type Catch = Defect | { readonly defect: Defect; readonly status: CheckStatus };
+type Catch = TableCatch<Defect>;
 
 const CATCHES: Readonly<Record<string, readonly Catch[]>> = {
   T1: ['no-beta-query'],
@@ -46,28 +47,14 @@ const CATCHES: Readonly<Record<string, readonly Catch[]>> = {
 
 const core = loadSuites(['core'])[0]?.checkIds ?? [];
 
-function expectation(c: Catch): { defect: Defect; status: CheckStatus } {
-  return typeof c === 'string' ? { defect: c, status: 'fail' } : c;
-}
 
-/** Check ids that must catch `defect`, with the status each must report. */
-function catchersOf(defect: Defect): { id: CheckId; status: CheckStatus }[] {
-  const out: { id: CheckId; status: CheckStatus }[] = [];
-  for (const [id, catches] of Object.entries(CATCHES)) {
-    for (const c of catches.map(expectation)) if (c.defect === defect) out.push({ id: id as CheckId, status: c.status });
-  }
-  return out;
-}
 
-function targetOf(gw: DefectiveGateway): Target {
-  return { baseUrl: gw.baseUrl, apiKey: gw.apiKey, model: 'claude-test-model', kind: 'external', emulated: false, description: `defective gateway [${gw.defects.join(', ') || 'clean'}]` };
-}
 
 async function run(defects: readonly Defect[], ids: readonly CheckId[]): Promise<{ verdicts: Map<string, Verdict>; gateway: DefectiveGateway }> {
   const gateway = await startDefectiveGateway({ defects });
   const client = createClient({ baseUrl: gateway.baseUrl, apiKey: gateway.apiKey, timeoutMs: 20_000 });
   try {
-    const verdicts = await runChecks({ target: targetOf(gateway), client, checks: ids.map((id) => CHECKS[id]), timeoutMs: 20_000 });
+    const verdicts = await runChecks({ target: defectTarget(gateway), client, checks: ids.map((id) => CHECKS[id]), timeoutMs: 20_000 });
     return { verdicts: new Map(verdicts.map((v) => [v.id, v])), gateway };
   } finally {
     client.close();
@@ -82,7 +69,7 @@ describe('the defect table', () => {
   });
 
   it('uses every defect the gateway can reproduce', () => {
-    for (const defect of DEFECTS) expect(catchersOf(defect).length, `no check catches '${defect}'`).toBeGreaterThan(0);
+    for (const defect of DEFECTS) expect(catchersOf(CATCHES, defect).length, `no check catches '${defect}'`).toBeGreaterThan(0);
   });
 });
 
@@ -115,16 +102,16 @@ describe('against the clean gateway', () => {
 });
 
 describe('against a gateway with one defect', () => {
-  const defects = DEFECTS.filter((d) => catchersOf(d).length > 0);
+  const defects = DEFECTS.filter((d) => catchersOf(CATCHES, d).length > 0);
   const results = new Map<Defect, Map<string, Verdict>>();
   beforeAll(async () => {
     for (const defect of defects) {
-      results.set(defect, (await run([defect], catchersOf(defect).map((c) => c.id))).verdicts);
+      results.set(defect, (await run([defect], catchersOf(CATCHES, defect).map((c) => c.id))).verdicts);
     }
   });
   afterAll(() => results.clear());
 
-  const rows = defects.flatMap((defect) => catchersOf(defect).map((c) => [defect, c.id, c.status] as const));
+  const rows = defects.flatMap((defect) => catchersOf(CATCHES, defect).map((c) => [defect, c.id, c.status] as const));
   it.each(rows)('%s → %s reports %s', (defect, id, status) => {
     const v = results.get(defect)?.get(id);
     expect(v, `no verdict for ${id}`).toBeDefined();
